@@ -1,0 +1,27 @@
+import type { Backend } from '../backend.js';
+import { copyJs, gatherRowsJs, scatterAddRowsJs } from './copy.js';
+import { binaryJs, unaryBackwardJs, unaryJs, whereJs } from './elementwise.js';
+import { gemmJs } from './gemm.js';
+import { reduceJs } from './reduce.js';
+import { softmaxBackwardJs, softmaxJs } from './softmax.js';
+
+/** The pure-TypeScript reference backend: no native code, runs in any JavaScript engine. */
+export function createJsBackend(): Backend {
+  return {
+    name: 'js',
+    gemm: gemmJs,
+    binary: binaryJs,
+    unary: unaryJs,
+    unaryBackward: unaryBackwardJs,
+    reduce: reduceJs,
+    softmax: softmaxJs,
+    softmaxBackward: softmaxBackwardJs,
+    copy: copyJs,
+    gatherRows: gatherRowsJs,
+    scatterAddRows: scatterAddRowsJs,
+    where: whereJs,
+    fill: (out, value) => {
+      out.fill(value);
+    },
+  };
+}

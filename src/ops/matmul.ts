@@ -1,0 +1,216 @@
+import { attach } from '../autograd/engine.js';
+import { backendFor } from '../backend/registry.js';
+import { allocate, shapeSize, Tensor } from '../tensor/tensor.js';
+import { fmtShape, ShapeError } from '../util/errors.js';
+import { asDType, broadcastShapes, promote } from './broadcast.js';
+import { expand } from './shape.js';
+
+export interface MatmulOptions {
+  /** Use the transpose of a's last two axes. */
+  transA?: boolean;
+  /** Use the transpose of b's last two axes. */
+  transB?: boolean;
+}
+
+/**
+ * Matrix product op(a) · op(b) over the last two axes, batched over the leading axes with
+ * broadcasting (a [..., m, k] · b [..., k, n] → [..., m, n]). The transpose flags read a stored
+ * [.., k, m] or b stored [.., n, k] directly, so no transpose is ever materialised; the backward
+ * uses them too:
+ *   C = op(A)·op(B)  ⇒  dA = G·op(B)ᵀ (or op(B)·Gᵀ when transA),  dB = op(A)ᵀ·G (or Gᵀ·op(A)).
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  if (a.ndim < 2 || b.ndim < 2) {
+    throw new ShapeError(
+      `matmul: both inputs need at least 2 dimensions, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
+  }
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar;
+  const k = transA ? ar : ac;
+  const kb = transB ? bc : br;
+  const n = transB ? br : bc;
+  if (k !== kb) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} · ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`,
+    );
+  }
+  const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = shapeSize(batchShape);
+  // A side whose batch is neither full nor a single matrix is expanded; a single matrix is
+  // reused with stride 0.
+  const x = fitBatch(a, batchShape);
+  const y = fitBatch(b, batchShape);
+  const dtype = promote(x.dtype, y.dtype);
+  const xa = asDType(x, dtype);
+  const ya = asDType(y, dtype);
+  const aBatch = batchOf(xa);
+  const bBatch = batchOf(ya);
+  const out = allocate(dtype, batch * m * n);
+  gemmInto(xa, ya, out, { batch, m, n, k, transA, transB, aBatch, bBatch, accumulate: false });
+  const result = new Tensor(out, [...batchShape, m, n]);
+  return attach(result, 'matmul', [x, y], (g) => {
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    const gd = asDType(g, dtype);
+    if (x.requiresGrad) {
+      const buf = allocate(dtype, xa.size);
+      // dA = G · op(B)ᵀ, or for a stored transposed, dA = op(B) · Gᵀ.
+      if (!transA) {
+        gemmInto(gd, ya, buf, {
+          batch,
+          m,
+          n: k,
+          k: n,
+          transA: false,
+          transB: !transB,
+          aBatch: batch,
+          bBatch,
+          accumulate: aBatch === 1,
+        });
+      } else {
+        gemmInto(ya, gd, buf, {
+          batch,
+          m: k,
+          n: m,
+          k: n,
+          transA: transB,
+          transB: true,
+          aBatch: bBatch,
+          bBatch: batch,
+          accumulate: aBatch === 1,
+        });
+      }
+      ga = new Tensor(buf, xa.shape);
+    }
+    if (y.requiresGrad) {
+      const buf = allocate(dtype, ya.size);
+      // dB = op(A)ᵀ · G, or for b stored transposed, dB = Gᵀ · op(A).
+      if (!transB) {
+        gemmInto(xa, gd, buf, {
+          batch,
+          m: k,
+          n,
+          k: m,
+          transA: !transA,
+          transB: false,
+          aBatch,
+          bBatch: batch,
+          accumulate: bBatch === 1,
+        });
+      } else {
+        gemmInto(gd, xa, buf, {
+          batch,
+          m: n,
+          n: k,
+          k: m,
+          transA: true,
+          transB: transA,
+          aBatch: batch,
+          bBatch: aBatch,
+          accumulate: bBatch === 1,
+        });
+      }
+      gb = new Tensor(buf, ya.shape);
+    }
+    return [ga && asDType(ga, x.dtype), gb && asDType(gb, y.dtype)];
+  });
+}
+
+interface GemmCall {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Batch count of each operand: `batch`, or 1 for a matrix reused by every batch. */
+  aBatch: number;
+  bBatch: number;
+  /** Sum every batch's product into one output matrix (the gradient of a reused matrix). */
+  accumulate: boolean;
+}
+
+function gemmInto(a: Tensor, b: Tensor, out: Float32Array | Float64Array, c: GemmCall): void {
+  const be = backendFor(a.dtype);
+  // Fold a batch of A rows against one shared B into a single large GEMM: better for the kernel.
+  if (c.bBatch === 1 && c.aBatch === c.batch && !c.transA && !c.accumulate) {
+    be.gemm({
+      batch: 1,
+      m: c.batch * c.m,
+      n: c.n,
+      k: c.k,
+      transA: false,
+      transB: c.transB,
+      alpha: 1,
+      beta: 0,
+      a: a.data,
+      aOffset: 0,
+      strideA: 0,
+      b: b.data,
+      bOffset: 0,
+      strideB: 0,
+      c: out,
+      cOffset: 0,
+      strideC: 0,
+    });
+    return;
+  }
+  // The gradient of a shared matrix, Aᵀ·G with A and G both full batches and not transposed
+  // rows: fold the batch into the k dimension, one GEMM instead of an accumulation loop.
+  if (c.accumulate && c.aBatch === c.batch && c.bBatch === c.batch && c.transA && !c.transB) {
+    be.gemm({
+      batch: 1,
+      m: c.m,
+      n: c.n,
+      k: c.batch * c.k,
+      transA: true,
+      transB: false,
+      alpha: 1,
+      beta: 0,
+      a: a.data,
+      aOffset: 0,
+      strideA: 0,
+      b: b.data,
+      bOffset: 0,
+      strideB: 0,
+      c: out,
+      cOffset: 0,
+      strideC: 0,
+    });
+    return;
+  }
+  be.gemm({
+    batch: c.batch,
+    m: c.m,
+    n: c.n,
+    k: c.k,
+    transA: c.transA,
+    transB: c.transB,
+    alpha: 1,
+    beta: c.accumulate ? 1 : 0,
+    a: a.data,
+    aOffset: 0,
+    strideA: c.aBatch === 1 ? 0 : c.m * c.k,
+    b: b.data,
+    bOffset: 0,
+    strideB: c.bBatch === 1 ? 0 : c.k * c.n,
+    c: out,
+    cOffset: 0,
+    strideC: c.accumulate ? 0 : c.m * c.n,
+  });
+}
+
+function batchOf(t: Tensor): number {
+  return shapeSize(t.shape.slice(0, -2));
+}
+
+function fitBatch(t: Tensor, batchShape: readonly number[]): Tensor {
+  const tb = t.shape.slice(0, -2);
+  const same = tb.length === batchShape.length && tb.every((d, i) => d === batchShape[i]);
+  if (same || shapeSize(tb) === 1) return t;
+  return expand(t, [...batchShape, ...t.shape.slice(-2)]);
+}

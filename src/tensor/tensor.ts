@@ -1,0 +1,148 @@
+import { backward } from '../autograd/engine.js';
+import type { FloatArray } from '../backend/backend.js';
+import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
+
+export type DType = 'float32' | 'float64';
+
+/** A nested array of numbers, as `toArray()` returns and `tensor()` accepts. */
+export type NestedArray = number | NestedArray[];
+
+/**
+ * A node of the autograd graph: the op that made a tensor, its inputs, and the rule that turns
+ * the output gradient into one gradient per input (null where an input needs none).
+ */
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  backward(grad: Tensor): readonly (Tensor | null)[];
+}
+
+/**
+ * An n-dimensional array of float32 (or, on the js backend, float64) values, contiguous and
+ * row-major, with an optional place in the autograd graph.
+ */
+export class Tensor {
+  readonly data: FloatArray;
+  readonly shape: readonly number[];
+  /** Whether gradients flow to this tensor. Leaves set it; op outputs inherit it. */
+  requiresGrad = false;
+  /** The accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor; null for leaves. */
+  gradFn: GradFn | null = null;
+
+  constructor(data: FloatArray, shape: readonly number[]) {
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new ShapeError(
+        `Tensor: ${data.length} values do not fill shape ${fmtShape(shape)} (${size} needed)`,
+      );
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float64Array ? 'float64' : 'float32';
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Marks a leaf as requiring gradients (returns this, like torch's requires_grad_). */
+  requireGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** A tensor sharing this data but cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ShapeError(
+        `item: tensor of shape ${fmtShape(this.shape)} has ${this.size} values, expected 1`,
+      );
+    }
+    return this.data[0];
+  }
+
+  /** The values as nested arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const n = this.shape[dim];
+      const stride = shapeSize(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /**
+   * Reverse-mode differentiation from this tensor: leaf gradients accumulate into `.grad`.
+   * A non-scalar output needs a seed gradient of its own shape.
+   */
+  backward(seed?: Tensor): void {
+    backward(this, seed);
+  }
+
+  /** Sets `grad` back to null (gradients accumulate across backward calls otherwise). */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  toString(): string {
+    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+    }
+    n *= d;
+  }
+  return n;
+}
+
+/** Allocates a zero-filled array of the given element type. */
+export function allocate(dtype: DType, size: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+/** Row-major strides of a contiguous shape, in elements. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d];
+  }
+  return strides;
+}
+
+/** Resolves a possibly negative axis against a rank, with an error naming the op. */
+export function normAxis(op: string, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= Math.max(rank, 1)) {
+    throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+  }
+  return a;
+}
+
+/** Throws unless a value is a Tensor (guards the public API against plain arrays). */
+export function assertTensor(op: string, name: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new HeedError(`${op}: ${name} must be a Tensor`);
+}
