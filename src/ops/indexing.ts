@@ -2,7 +2,6 @@ import { attach } from '../autograd/engine.js';
 import { backendFor } from '../backend/registry.js';
 import { allocate, normAxis, shapeSize, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
-import { reshape } from './shape.js';
 
 /** Integer indices: a flat array, validated against the axis they index. */
 export type Indices = Int32Array | readonly number[];
@@ -56,15 +55,39 @@ export function indexSelect(x: Tensor, axis: number, index: Indices): Tensor {
 
 /**
  * Embedding lookup: weight [V, D] and token ids of shape `idsShape` → [...idsShape, D].
- * An id outside [0, V) is an error naming the id and the vocabulary size.
+ * An id outside [0, V) is an error naming the id and the vocabulary size. Rows looked up by
+ * `paddingIdx` get no gradient (torch.nn.Embedding's padding_idx).
  */
-export function embedding(weight: Tensor, ids: Indices, idsShape: readonly number[] = [ids.length]): Tensor {
-  if (weight.ndim !== 2)
-    throw new ShapeError(`embedding: weight must be [V, D], got ${fmtShape(weight.shape)}`);
+export function embedding(
+  weight: Tensor,
+  ids: Indices,
+  idsShape: readonly number[] = [ids.length],
+  paddingIdx?: number,
+): Tensor {
+  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be [V, D], got ${fmtShape(weight.shape)}`);
   if (shapeSize(idsShape) !== ids.length) {
     throw new ShapeError(`embedding: ${ids.length} ids do not fill shape ${fmtShape(idsShape)}`);
   }
-  return reshape(indexSelect(weight, 0, ids), [...idsShape, weight.shape[1]]);
+  const [vocab, dim] = weight.shape;
+  const idx = toIndex('embedding', ids, vocab);
+  const be = backendFor(weight.dtype);
+  const out = allocate(weight.dtype, idx.length * dim);
+  be.gatherRows(weight.data, dim, idx, out);
+  return attach(new Tensor(out, [...idsShape, dim]), 'embedding', [weight], (g) => {
+    const gw = allocate(g.dtype, weight.size);
+    if (paddingIdx === undefined) {
+      be.scatterAddRows(g.data, dim, idx, gw);
+    } else {
+      // Send the gradient of padding positions nowhere: scatter only the other rows.
+      const keep: number[] = [];
+      for (let i = 0; i < idx.length; i++) if (idx[i] !== paddingIdx) keep.push(i);
+      const rows = Int32Array.from(keep, (i) => idx[i]);
+      const gk = allocate(g.dtype, keep.length * dim);
+      be.gatherRows(g.data, dim, Int32Array.from(keep), gk);
+      be.scatterAddRows(gk, dim, rows, gw);
+    }
+    return [new Tensor(gw, weight.shape)];
+  });
 }
 
 /**
