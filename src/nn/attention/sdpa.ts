@@ -1,0 +1,90 @@
+import { mul } from '../../ops/binary.js';
+import { broadcastShapes } from '../../ops/broadcast.js';
+import { matmul } from '../../ops/matmul.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { fmtShape, HeedError, ShapeError } from '../../util/errors.js';
+import type { Generator } from '../../util/random.js';
+import { attend } from './attend.js';
+import { type AttentionMask, causalMask, checkMaskShape, maskScores } from './masking.js';
+import type { AttentionResult } from './types.js';
+
+export interface SdpaOptions {
+  /**
+   * A boolean Mask (true = may attend, as torch's F.scaled_dot_product_attention) or a float
+   * Tensor added to the scores; either broadcasts against the scores [..., Tq, Tk].
+   */
+  mask?: AttentionMask;
+  /** Causal attention, top-left aligned as PyTorch: query i sees keys 0..i. Combines with `mask`. */
+  causal?: boolean;
+  /** The factor on q·kᵀ (default 1/√D). */
+  scale?: number;
+  /** Dropout probability on the weights (default 0), active when `training` (default true). */
+  dropout?: number;
+  training?: boolean;
+  generator?: Generator;
+  /** Return the weights (default true); false lets a fused kernel skip them. */
+  needWeights?: boolean;
+}
+
+/** {@link AttentionResult} whose weights may be absent (`needWeights: false`). */
+export interface SdpaResult {
+  context: Tensor;
+  weights: Tensor | null;
+}
+
+/**
+ * Scaled dot-product attention (Vaswani et al. 2017, eq. 1):
+ *   Attention(Q, K, V) = softmax(Q·Kᵀ · scale + mask) · V,   scale = 1/√D by default.
+ * q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv] (leading axes broadcast, e.g. [B, H, T, hs])
+ * → { context [..., Tq, Dv], weights [..., Tq, Tk] }.
+ *
+ * This is the composition of ops and the reference for any fused kernel. A query row with every
+ * key masked gets zero weights and a zero context, not PyTorch's NaN. With dropout, the context
+ * uses dropped-out weights while the returned weights are the softmax itself.
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options?: SdpaOptions & { needWeights?: true },
+): AttentionResult;
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: SdpaOptions): SdpaResult;
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: SdpaOptions = {},
+): SdpaResult {
+  const op = 'scaledDotProductAttention';
+  const d = q.shape[q.ndim - 1];
+  if (
+    q.ndim < 2 ||
+    k.ndim < 2 ||
+    v.ndim < 2 ||
+    k.shape[k.ndim - 1] !== d ||
+    k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]
+  ) {
+    throw new ShapeError(
+      `${op}: expected q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv]; got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`,
+    );
+  }
+  const batch = broadcastShapes(
+    op,
+    broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)),
+    v.shape.slice(0, -2),
+  );
+  const tq = q.shape[q.ndim - 2];
+  const tk = k.shape[k.ndim - 2];
+  const scale = options.scale ?? 1 / Math.sqrt(d);
+  if (!Number.isFinite(scale)) throw new HeedError(`${op}: scale must be finite, got ${scale}`);
+  if (options.mask !== undefined) checkMaskShape(op, options.mask.shape, [...batch, tq, tk]);
+
+  const scores = mul(matmul(q, k, { transB: true }), scale); // [..., Tq, Tk]
+  const causal = options.causal ? maskScores(op, scores, causalMask(tq, tk)) : scores;
+  const { context, weights } = attend(causal, v, options.mask, {
+    dropout: options.dropout ?? 0,
+    training: options.training ?? true,
+    generator: options.generator,
+  }); // [..., Tq, Dv], [..., Tq, Tk]
+  return { context, weights: options.needWeights === false ? null : weights };
+}

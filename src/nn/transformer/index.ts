@@ -1,0 +1,13 @@
+export type { Activation, TransformerLayerConfig } from './config.js';
+export {
+  type DecoderLayerInputs,
+  type DecoderLayerOutput,
+  TransformerDecoderLayer,
+} from './decoder-layer.js';
+export {
+  type EncoderLayerInputs,
+  type EncoderLayerOutput,
+  TransformerEncoderLayer,
+} from './encoder-layer.js';
+export { LearnedPositionalEmbedding, SinusoidalPositionalEncoding, sinusoidalTable } from './positional.js';
+export { type StackConfig, TransformerDecoder, TransformerEncoder } from './stacks.js';
