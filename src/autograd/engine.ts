@@ -1,5 +1,5 @@
 import { getBackend } from '../backend/registry.js';
-import { type GradFn, Tensor } from '../tensor/tensor.js';
+import { allocate, type GradFn, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 
 let gradEnabled = true;
@@ -80,6 +80,9 @@ export function backward(root: Tensor, seed?: Tensor): void {
       const g = grads.get(node);
       if (g === undefined) continue;
       grads.delete(node); // free memory as soon as a node is done
+      // An op's backward may return g itself for several inputs (add does): from here on g may
+      // be shared, so it must never again be summed into in place.
+      owned.delete(g);
       if (node.gradFn === null) {
         accumulateLeaf(node, g);
         continue;
@@ -134,8 +137,11 @@ function topoOrder(root: Tensor): Tensor[] {
 
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   if (leaf.grad === null) {
-    // Copy so the leaf never aliases a gradient buffer the graph may reuse.
-    leaf.grad = new Tensor(g.data.slice(), g.shape);
+    // Copy so the leaf never aliases a gradient buffer the graph may reuse, in the leaf's own
+    // dtype (a float32 leaf mixed with float64 tensors still gets a float32 gradient).
+    const data = allocate(leaf.dtype, g.size);
+    data.set(g.data);
+    leaf.grad = new Tensor(data, g.shape);
   } else {
     addInPlace(leaf.grad, g);
   }

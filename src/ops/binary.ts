@@ -80,20 +80,31 @@ export function div(a: Operand, b: Operand): Tensor {
   });
 }
 
-/** a ** b. ∂/∂a = g·b·a^(b−1), ∂/∂b = g·out·ln a. */
+/**
+ * a ** b. ∂/∂a = g·b·a^(b−1), ∂/∂b = g·out·ln a. Where these give 0·∞ the derivative is 0, as in
+ * PyTorch: ∂/∂a where b = 0 (a⁰ is constant), ∂/∂b where a = 0 and b ≥ 0.
+ */
 export function pow(a: Operand, b: Operand): Tensor {
   const x = lift(a, b);
   const y = lift(b, a);
   const out = binaryRaw('pow', x, y);
-  return attach(out, 'pow', [x, y], (g) => [
-    x.requiresGrad
-      ? sumToShape(
-          binaryRaw('mul', g, binaryRaw('mul', y, binaryRaw('pow', x, binaryRaw('sub', y, lift(1, y))))),
-          x.shape,
-        )
-      : null,
-    y.requiresGrad ? sumToShape(binaryRaw('mul', g, binaryRaw('mul', out, log(x))), y.shape) : null,
-  ]);
+  return attach(out, 'pow', [x, y], (g) => {
+    const yb = expand(y, out.shape).data;
+    let ga: Tensor | null = null;
+    if (x.requiresGrad) {
+      const d = binaryRaw('mul', y, binaryRaw('pow', x, binaryRaw('sub', y, lift(1, y))));
+      for (let i = 0; i < d.size; i++) if (yb[i] === 0) d.data[i] = 0;
+      ga = sumToShape(binaryRaw('mul', g, d), x.shape);
+    }
+    let gb: Tensor | null = null;
+    if (y.requiresGrad) {
+      const xb = expand(x, out.shape).data;
+      const d = binaryRaw('mul', out, log(x));
+      for (let i = 0; i < d.size; i++) if (xb[i] === 0 && yb[i] >= 0) d.data[i] = 0;
+      gb = sumToShape(binaryRaw('mul', g, d), y.shape);
+    }
+    return [ga, gb];
+  });
 }
 
 /** Elementwise maximum; the gradient goes to the larger input (to a on ties). */

@@ -64,7 +64,8 @@ export function embedding(
   idsShape: readonly number[] = [ids.length],
   paddingIdx?: number,
 ): Tensor {
-  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be [V, D], got ${fmtShape(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new ShapeError(`embedding: weight must be [V, D], got ${fmtShape(weight.shape)}`);
   if (shapeSize(idsShape) !== ids.length) {
     throw new ShapeError(`embedding: ${ids.length} ids do not fill shape ${fmtShape(idsShape)}`);
   }

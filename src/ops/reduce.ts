@@ -58,7 +58,11 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
  * to the first position holding the maximum.
  */
 export function max(x: Tensor, axis?: number, keepdim = false): Tensor {
-  if (axis === undefined) return max(reshape(x, [x.size]), 0, keepdim && x.ndim === 0);
+  if (axis === undefined) {
+    const m = max(reshape(x, [x.size]), 0);
+    const kept = x.shape.map(() => 1);
+    return keepdim ? reshape(m, kept) : m;
+  }
   return maxWithIndices(x, axis, keepdim).values;
 }
 

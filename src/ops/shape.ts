@@ -18,7 +18,7 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
   if (free > 1) throw new ShapeError(`reshape: at most one dimension may be -1, got ${fmtShape(shape)}`);
   const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
   const target = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
-  if (shapeSize(target) !== x.size || !target.every(Number.isInteger)) {
+  if (!target.every((d) => Number.isInteger(d) && d >= 0) || shapeSize(target) !== x.size) {
     throw new ShapeError(
       `reshape: cannot view ${fmtShape(x.shape)} (${x.size} values) as ${fmtShape(shape)}`,
     );
