@@ -1,0 +1,23 @@
+export { type CellConfig, GRUCell, LSTMCell, RNNCell, type RNNCellConfig } from './cells.js';
+export {
+  type CellKind,
+  type DirectionWeights,
+  gateCount,
+  type RecurrentInputs,
+  type RecurrentOutputs,
+  type RecurrentSpec,
+  runRecurrent,
+} from './recurrent.js';
+export {
+  GRU,
+  LSTM,
+  type LSTMResult,
+  type RecurrentConfig,
+  type RecurrentOptions,
+  type RecurrentResult,
+  RNN,
+  type RNNConfig,
+  recurrentDefaults,
+} from './rnn.js';
+export { splitShared, unbind } from './split.js';
+export { gruStep, type LstmState, lstmStep, type Nonlinearity, rnnStep } from './steps.js';
