@@ -1,0 +1,133 @@
+/*
+ * Batched GEMM entry point: trims degenerate shapes, then runs each batch element on OpenBLAS
+ * (when compiled in and selected) or on the built-in kernels. Built-in problems take one of two
+ * routes: tiny ones go straight to an unpacked register-tiled loop (no packing, threads or
+ * allocation, so a 16×16 product costs little more than its FMAs), the rest to the packed,
+ * blocked SGEMM.
+ *
+ * Threading is the same for both implementations and always comes from the OpenMP team:
+ * independent batch elements of modest size run concurrently, and a large single problem is
+ * split across threads. OpenBLAS itself is kept single-threaded (config.c): its pthread pool and
+ * OpenMP's both spin-wait between jobs, and on a machine with few cores the two pools were
+ * measured to stall each other (a 1M-element add after an OpenBLAS GEMM took 8 ms instead of
+ * 0.1 ms). So an OpenBLAS GEMM is split into column (or row) blocks, one cblas_sgemm per thread.
+ */
+#ifdef HEED_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+#include "gemm_blocked.h"
+#include "gemm_kernel.h"
+#include "heed.h"
+
+/* Problems up to this many multiply-adds whose B fits in L1 (SMALL_B floats) skip packing:
+ * there packing costs as much as the math. A transposed B is transposed into a stack buffer of
+ * that size. Measured crossover on Zen 4: about 80³. */
+#define SMALL_MNK ((int64_t)80 * 80 * 80)
+#define SMALL_B 8192
+/* Multiply-adds from which one problem is worth splitting across threads. */
+#define PAR_MNK ((int64_t)1 << 19)
+
+static void scale_c(float *c, int64_t count, float beta) {
+  if (beta == 1.0f) return;
+  /* beta == 0 clears (BLAS semantics: C is not read, so NaN in C does not survive). */
+  if (beta == 0.0f)
+    for (int64_t i = 0; i < count; i++) c[i] = 0.0f;
+  else
+    for (int64_t i = 0; i < count; i++) c[i] *= beta;
+}
+
+/* One problem on the built-in kernels. */
+static int builtin_one(const heed_gemm_args *g, const float *a, const float *b, float *c,
+                       int threads) {
+  const int64_t m = g->m, n = g->n, k = g->k;
+  const int64_t a_rs = g->trans_a ? 1 : k, a_cs = g->trans_a ? m : 1;
+  if (m * n * k <= SMALL_MNK && k * n <= SMALL_B) {
+    if (!g->trans_b) {
+      heed_gemm_small(m, n, k, g->alpha, a, a_rs, a_cs, b, n, g->beta, c, n);
+    } else {
+      float bt[SMALL_B];
+      heed_gemm_transpose_small(n, k, b, bt);
+      heed_gemm_small(m, n, k, g->alpha, a, a_rs, a_cs, bt, n, g->beta, c, n);
+    }
+    return HEED_OK;
+  }
+  const heed_gemm_problem P = {m, n, k, g->alpha, g->beta, a, a_rs, a_cs, b,
+                               g->trans_b ? 1 : n, g->trans_b ? k : 1, c, n};
+  return heed_gemm_blocked(&P, threads);
+}
+
+#ifdef HEED_HAVE_OPENBLAS
+/* C[i0:i1, j0:j1] of one problem through cblas_sgemm; sub-blocks keep the parent's leading
+ * dimensions, which BLAS requires to be at least 1. */
+static void openblas_block(const heed_gemm_args *g, const float *a, const float *b, float *c,
+                           int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const int64_t m = g->m, n = g->n, k = g->k;
+  const int64_t lda = g->trans_a ? m : k, ldb = g->trans_b ? k : n;
+  cblas_sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+              g->trans_b ? CblasTrans : CblasNoTrans, (blasint)(i1 - i0), (blasint)(j1 - j0),
+              (blasint)k, g->alpha, a + (g->trans_a ? i0 : i0 * k), (blasint)(lda > 0 ? lda : 1),
+              b + (g->trans_b ? j0 * k : j0), (blasint)(ldb > 0 ? ldb : 1), g->beta,
+              c + i0 * n + j0, (blasint)n);
+}
+
+/* One problem on OpenBLAS: split over columns (whole 64-byte lines per thread) or, for narrow
+ * C, over rows. */
+static void openblas_one(const heed_gemm_args *g, const float *a, const float *b, float *c,
+                         int threads) {
+  if (threads <= 1) {
+    openblas_block(g, a, b, c, 0, g->m, 0, g->n);
+    return;
+  }
+  const int split_n = g->n >= 32 * (int64_t)threads;
+  const int64_t units = split_n ? (g->n + 15) / 16 : g->m;
+  const int nt = units < threads ? (int)units : threads;
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+  for (int t = 0; t < nt; t++) {
+    const int64_t lo = units * t / nt, hi = units * (t + 1) / nt;
+    if (split_n) {
+      const int64_t j1 = hi * 16 < g->n ? hi * 16 : g->n;
+      openblas_block(g, a, b, c, 0, g->m, lo * 16, j1);
+    } else {
+      openblas_block(g, a, b, c, lo, hi, 0, g->n);
+    }
+  }
+}
+#endif
+
+static int gemm_one(const heed_gemm_args *g, int64_t i, int threads) {
+  const float *a = g->a + i * g->stride_a, *b = g->b + i * g->stride_b;
+  float *c = g->c + i * g->stride_c;
+  if (g->m * g->n * g->k < PAR_MNK) threads = 1;
+#ifdef HEED_HAVE_OPENBLAS
+  if (heed_gemm_uses_openblas()) {
+    openblas_one(g, a, b, c, threads);
+    return HEED_OK;
+  }
+#endif
+  return builtin_one(g, a, b, c, threads);
+}
+
+int heed_gemm(const heed_gemm_args *g) {
+  if (g->batch <= 0 || g->m <= 0 || g->n <= 0) return HEED_OK;
+  if (g->k <= 0) {
+    /* An empty sum: every product is 0 and C becomes beta·C, once per batch element. */
+    for (int64_t i = 0; i < g->batch; i++) scale_c(g->c + i * g->stride_c, g->m * g->n, g->beta);
+    return HEED_OK;
+  }
+  const int nt = heed_threads();
+  const int64_t per = g->m * g->n * g->k;
+  /* Whole problems per thread beat splitting each one when they are small or divide evenly;
+   * only distinct C matrices may be computed concurrently (strideC = 0 accumulates in order). */
+  const int by_batch = nt > 1 && g->batch >= nt && g->stride_c >= g->m * g->n &&
+                       per >= (PAR_MNK + g->batch - 1) / g->batch && /* per·batch ≥ PAR_MNK */
+                       (per < PAR_MNK || g->batch % nt == 0);
+  int status = HEED_OK;
+  if (by_batch) {
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : status)
+    for (int64_t i = 0; i < g->batch; i++) status |= gemm_one(g, i, 1);
+    return status;
+  }
+  for (int64_t i = 0; i < g->batch && status == HEED_OK; i++) status = gemm_one(g, i, nt);
+  return status;
+}

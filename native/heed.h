@@ -1,0 +1,100 @@
+/*
+ * Shared declarations of the heed native kernels. Kernels take raw float32 pointers that the
+ * N-API glue (addon.c) has already validated and offset; they never allocate their outputs.
+ */
+#ifndef HEED_H
+#define HEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes kernels hand back to the glue, which turns failures into JS errors. */
+enum { HEED_OK = 0, HEED_ENOMEM = 1 };
+
+/* The largest tensor rank the strided walkers accept (NumPy's own limit is 32). */
+#define HEED_MAX_DIMS 32
+
+/* Elementwise work (in elements) below which splitting across threads costs more than it saves. */
+#define HEED_PAR_THRESHOLD ((int64_t)1 << 16)
+
+/* GCC/Clang hint that a loop has no loop-carried dependence: outputs may alias inputs only at
+ * the same index (in-place ops), which keeps vectorisation legal without runtime alias checks. */
+#if defined(__clang__)
+#define HEED_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define HEED_IVDEP _Pragma("GCC ivdep")
+#else
+#define HEED_IVDEP
+#endif
+
+/* ---- config.c: thread count, GEMM selection, build facts ---- */
+void heed_config_init(void);
+int heed_threads(void);
+void heed_set_threads(int n);
+int heed_openblas_compiled(void);
+int heed_gemm_uses_openblas(void);
+void heed_set_gemm_openblas(int on);
+const char *heed_simd_name(void);
+
+/* ---- parallel.c: splitting a range of work across the thread team ---- */
+typedef void (*heed_range_fn)(void *ctx, int64_t lo, int64_t hi);
+/* Threads worth using for `work` units of elementwise-sized work. */
+int heed_threads_for(int64_t work);
+/* Calls fn(ctx, lo, hi) over contiguous pieces of [0, n); pieces run in parallel when `work`
+ * (roughly elements touched times a per-element cost) is large enough. */
+void heed_parallel_for(int64_t n, int64_t work, heed_range_fn fn, void *ctx);
+
+/* ---- gemm.c ---- */
+typedef struct {
+  int64_t batch, m, n, k;
+  int trans_a, trans_b;
+  float alpha, beta;
+  const float *a;
+  int64_t stride_a;
+  const float *b;
+  int64_t stride_b;
+  float *c;
+  int64_t stride_c;
+} heed_gemm_args;
+int heed_gemm(const heed_gemm_args *g);
+
+/* ---- binary.c / where.c ---- */
+enum { HEED_ADD, HEED_SUB, HEED_MUL, HEED_DIV, HEED_POW, HEED_MAXIMUM, HEED_MINIMUM, HEED_BINARY_OPS };
+void heed_binary(int op, int ndim, const int64_t *out_shape, float *out, const float *a,
+                 const int64_t *a_shape, const float *b, const int64_t *b_shape);
+void heed_where(int ndim, const int64_t *out_shape, float *out, const uint8_t *cond,
+                const int64_t *cond_shape, const float *a, const int64_t *a_shape, const float *b,
+                const int64_t *b_shape);
+
+/* ---- unary.c ---- */
+enum {
+  HEED_NEG, HEED_EXP, HEED_LOG, HEED_TANH, HEED_SIGMOID, HEED_RELU, HEED_GELU, HEED_SQRT,
+  HEED_ABS, HEED_SQUARE, HEED_UNARY_OPS
+};
+void heed_unary(int op, const float *x, float *out, int64_t n);
+void heed_unary_backward(int op, const float *x, const float *y, const float *g, float *out,
+                         int64_t n);
+
+/* ---- reduce.c ---- */
+enum { HEED_SUM, HEED_MAX, HEED_REDUCE_OPS };
+void heed_reduce(int op, const float *x, int64_t outer, int64_t size, int64_t inner, float *out,
+                 int32_t *argmax);
+
+/* ---- softmax.c ---- */
+void heed_softmax(const float *x, int64_t rows, int64_t cols, float *out, int log);
+void heed_softmax_backward(const float *y, const float *g, int64_t rows, int64_t cols, float *out,
+                           int log);
+
+/* ---- copy.c ---- */
+void heed_copy(int ndim, const int64_t *shape, const float *src, const int64_t *src_strides,
+               float *dst, const int64_t *dst_strides);
+void heed_gather_rows(const float *x, int64_t cols, const int32_t *index, int64_t n, float *out);
+void heed_scatter_add_rows(const float *g, int64_t cols, const int32_t *index, int64_t n,
+                           float *out);
+void heed_fill(float *out, int64_t n, float value);
+
+/* ---- peak.c ---- */
+/* Measured fp32 FMA throughput of `threads` threads, in GFLOPS. */
+double heed_peak_gflops(int threads, float *sink);
+
+#endif

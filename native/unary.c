@@ -1,0 +1,110 @@
+/*
+ * Elementwise unary ops and their gradients. Forward transcendental ops use the float libm
+ * (expf, logf, tanhf, erfcf). Gradients are cheap arithmetic, so they are evaluated in double
+ * and rounded once, exactly as the js backend does (which makes them bit-identical for every op
+ * but gelu).
+ */
+#include <math.h>
+
+#include "heed.h"
+
+#define INV_SQRT2 0.70710678118654752440
+#define INV_SQRT_2PI 0.39894228040143267794
+
+/* Split by sign so expf never overflows (same formulation as the js backend). */
+static inline float sigmoidf(float x) {
+  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+  const float e = expf(x);
+  return e / (1.0f + e);
+}
+
+/* Exact GELU x·Φ(x) = 0.5·x·(1 + erf(x/√2)), written with erfc(−x/√2) = 1 + erf(x/√2) so the
+ * negative tail does not lose its digits to cancellation. */
+static inline float geluf(float x) { return 0.5f * x * erfcf(-x * (float)INV_SQRT2); }
+
+static inline double gelu_grad(float x) {
+  return 0.5 * (double)erfcf(-x * (float)INV_SQRT2) +
+         (double)x * INV_SQRT_2PI * (double)expf(-0.5f * x * x);
+}
+
+typedef struct {
+  int op;
+  const float *x, *y, *g;
+  float *out;
+} unary_ctx;
+
+#define UNARY_LOOP(EXPR)                                    \
+  HEED_IVDEP for (int64_t i = lo; i < hi; i++) {            \
+    const float x = in[i];                                  \
+    out[i] = (EXPR);                                        \
+  }                                                         \
+  break;
+
+static void unary_range(void *arg, int64_t lo, int64_t hi) {
+  const unary_ctx *C = arg;
+  const float *in = C->x;
+  float *out = C->out;
+  switch (C->op) {
+    case HEED_NEG: UNARY_LOOP(-x)
+    case HEED_EXP: UNARY_LOOP(expf(x))
+    case HEED_LOG: UNARY_LOOP(logf(x))
+    case HEED_TANH: UNARY_LOOP(tanhf(x))
+    case HEED_SIGMOID: UNARY_LOOP(sigmoidf(x))
+    case HEED_RELU: UNARY_LOOP(x > 0.0f ? x : isnan(x) ? x : 0.0f)
+    case HEED_GELU: UNARY_LOOP(geluf(x))
+    case HEED_SQRT: UNARY_LOOP(sqrtf(x))
+    case HEED_ABS: UNARY_LOOP(fabsf(x))
+    default: UNARY_LOOP(x * x)
+  }
+}
+
+/* out = g · op'(x, y), with op' evaluated in double. */
+#define GRAD_LOOP(DERIV)                                              \
+  HEED_IVDEP for (int64_t i = lo; i < hi; i++) {                      \
+    const double x = C->x[i], y = C->y[i];                            \
+    (void)x;                                                          \
+    (void)y;                                                          \
+    C->out[i] = (float)((double)C->g[i] * (DERIV));                   \
+  }                                                                   \
+  break;
+
+static void grad_range(void *arg, int64_t lo, int64_t hi) {
+  const unary_ctx *C = arg;
+  switch (C->op) {
+    case HEED_NEG: GRAD_LOOP(-1.0)
+    case HEED_EXP: GRAD_LOOP(y)
+    case HEED_LOG: GRAD_LOOP(1.0 / x)
+    case HEED_TANH: GRAD_LOOP(1.0 - y * y)
+    case HEED_SIGMOID: GRAD_LOOP(y * (1.0 - y))
+    case HEED_RELU: GRAD_LOOP(x > 0.0 ? 1.0 : 0.0)
+    case HEED_GELU: GRAD_LOOP(gelu_grad(C->x[i]))
+    case HEED_SQRT: GRAD_LOOP(0.5 / y)
+    case HEED_ABS: GRAD_LOOP(x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : 0.0)
+    default: GRAD_LOOP(2.0 * x)
+  }
+}
+
+/* Relative per-element cost, so libm-bound ops go parallel on smaller arrays. */
+static int64_t op_cost(int op) {
+  switch (op) {
+    case HEED_EXP:
+    case HEED_LOG:
+    case HEED_TANH:
+    case HEED_SIGMOID:
+    case HEED_GELU:
+      return 16;
+    default:
+      return 1;
+  }
+}
+
+void heed_unary(int op, const float *x, float *out, int64_t n) {
+  unary_ctx C = {op, x, NULL, NULL, out};
+  heed_parallel_for(n, n * op_cost(op), unary_range, &C);
+}
+
+void heed_unary_backward(int op, const float *x, const float *y, const float *g, float *out,
+                         int64_t n) {
+  unary_ctx C = {op, x, y, g, out};
+  heed_parallel_for(n, n * (op == HEED_GELU ? 16 : 1), grad_range, &C);
+}

@@ -1,0 +1,212 @@
+/**
+ * The `native` backend: a thin adapter from the {@link Backend} interface to the C addon.
+ *
+ * Hot paths allocate nothing: op names map to integer codes through constant tables, and the
+ * scalars/shapes a kernel needs are written into Float64Arrays owned by the backend and reused
+ * on every call (the C side reads them in one typed-array lookup). Native kernels are float32
+ * only; the registry routes float64 tensors to js, and a Float64Array reaching here is a bug
+ * that throws.
+ */
+import type { Backend, BinaryOp, FloatArray, ReduceOp, UnaryOp } from '../backend.js';
+import { loadAddon, type NativeAddon, type NativeAddonInfo } from './addon.js';
+
+/** Op codes: must match the enums in native/heed.h. */
+const BINARY_CODES: Readonly<Record<BinaryOp, number>> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+};
+
+const UNARY_CODES: Readonly<Record<UnaryOp, number>> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  tanh: 3,
+  sigmoid: 4,
+  relu: 5,
+  gelu: 6,
+  sqrt: 7,
+  abs: 8,
+  square: 9,
+};
+
+const REDUCE_CODES: Readonly<Record<ReduceOp, number>> = { sum: 0, max: 1 };
+
+/** Number of GEMM parameter slots (layout documented on {@link NativeAddon.gemm}). */
+const GEMM_PARAMS = 14;
+
+function f32(x: FloatArray, kernel: string, name: string): Float32Array {
+  if (x instanceof Float32Array) return x;
+  throw new TypeError(
+    `heed native ${kernel}: '${name}' must be a Float32Array (float64 tensors run on the js backend)`,
+  );
+}
+
+/** Creates the native backend over a loaded addon. */
+export function createNativeBackend(addon: NativeAddon): Backend {
+  const gemmParams = new Float64Array(GEMM_PARAMS);
+  let meta = new Float64Array(64);
+
+  /** The shared shape buffer, grown (rarely) to hold `size` slots. */
+  function metaFor(size: number): Float64Array {
+    if (meta.length < size) meta = new Float64Array(Math.max(size, 2 * meta.length));
+    return meta;
+  }
+
+  return {
+    name: 'native',
+
+    gemm(p) {
+      const q = gemmParams;
+      q[0] = p.batch;
+      q[1] = p.m;
+      q[2] = p.n;
+      q[3] = p.k;
+      q[4] = p.transA ? 1 : 0;
+      q[5] = p.transB ? 1 : 0;
+      q[6] = p.alpha;
+      q[7] = p.beta;
+      q[8] = p.aOffset;
+      q[9] = p.strideA;
+      q[10] = p.bOffset;
+      q[11] = p.strideB;
+      q[12] = p.cOffset;
+      q[13] = p.strideC;
+      addon.gemm(f32(p.a, 'gemm', 'a'), f32(p.b, 'gemm', 'b'), f32(p.c, 'gemm', 'c'), q);
+    },
+
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      const nd = outShape.length;
+      const m = metaFor(1 + 3 * nd);
+      m[0] = nd;
+      for (let d = 0; d < nd; d++) {
+        m[1 + d] = outShape[d];
+        m[1 + nd + d] = aShape[d];
+        m[1 + 2 * nd + d] = bShape[d];
+      }
+      addon.binary(
+        BINARY_CODES[op],
+        f32(a, 'binary', 'a'),
+        f32(b, 'binary', 'b'),
+        f32(out, 'binary', 'out'),
+        m,
+      );
+    },
+
+    unary(op, x, out) {
+      addon.unary(UNARY_CODES[op], f32(x, 'unary', 'x'), f32(out, 'unary', 'out'));
+    },
+
+    unaryBackward(op, x, y, g, out) {
+      addon.unaryBackward(
+        UNARY_CODES[op],
+        f32(x, 'unaryBackward', 'x'),
+        f32(y, 'unaryBackward', 'y'),
+        f32(g, 'unaryBackward', 'g'),
+        f32(out, 'unaryBackward', 'out'),
+      );
+    },
+
+    reduce(op, x, outer, size, inner, out, argmax) {
+      addon.reduce(
+        REDUCE_CODES[op],
+        f32(x, 'reduce', 'x'),
+        outer,
+        size,
+        inner,
+        f32(out, 'reduce', 'out'),
+        argmax ?? null,
+      );
+    },
+
+    softmax(x, rows, cols, out, log) {
+      addon.softmax(f32(x, 'softmax', 'x'), rows, cols, f32(out, 'softmax', 'out'), log);
+    },
+
+    softmaxBackward(y, g, rows, cols, out, log) {
+      addon.softmaxBackward(
+        f32(y, 'softmaxBackward', 'y'),
+        f32(g, 'softmaxBackward', 'g'),
+        rows,
+        cols,
+        f32(out, 'softmaxBackward', 'out'),
+        log,
+      );
+    },
+
+    copy(shape, src, dst) {
+      const nd = shape.length;
+      const m = metaFor(3 + 3 * nd);
+      m[0] = nd;
+      m[1] = src.offset;
+      m[2] = dst.offset;
+      for (let d = 0; d < nd; d++) {
+        m[3 + d] = shape[d];
+        m[3 + nd + d] = src.strides[d];
+        m[3 + 2 * nd + d] = dst.strides[d];
+      }
+      addon.copy(f32(src.data, 'copy', 'src'), f32(dst.data, 'copy', 'dst'), m);
+    },
+
+    gatherRows(x, cols, index, out) {
+      addon.gatherRows(f32(x, 'gatherRows', 'x'), cols, index, f32(out, 'gatherRows', 'out'));
+    },
+
+    scatterAddRows(g, cols, index, out) {
+      addon.scatterAddRows(f32(g, 'scatterAddRows', 'g'), cols, index, f32(out, 'scatterAddRows', 'out'));
+    },
+
+    where(cond, condShape, a, aShape, b, bShape, out, outShape) {
+      const nd = outShape.length;
+      const m = metaFor(1 + 4 * nd);
+      m[0] = nd;
+      for (let d = 0; d < nd; d++) {
+        m[1 + d] = outShape[d];
+        m[1 + nd + d] = condShape[d];
+        m[1 + 2 * nd + d] = aShape[d];
+        m[1 + 3 * nd + d] = bShape[d];
+      }
+      addon.where(cond, f32(a, 'where', 'a'), f32(b, 'where', 'b'), f32(out, 'where', 'out'), m);
+    },
+
+    fill(out, value) {
+      addon.fill(f32(out, 'fill', 'out'), value);
+    },
+  };
+}
+
+function requireAddon(): NativeAddon {
+  const addon = loadAddon();
+  if (addon instanceof Error) throw addon;
+  return addon;
+}
+
+/** Which GEMM runs, how many threads kernels use and the SIMD level; throws if not loaded. */
+export function nativeInfo(): NativeAddonInfo {
+  return requireAddon().info();
+}
+
+/**
+ * Selects OpenBLAS or the built-in GEMM (tests exercise both). Throws if 'openblas' is requested
+ * but was not compiled in, or if the addon is not loaded.
+ */
+export function setNativeGemm(kind: 'openblas' | 'builtin'): void {
+  requireAddon().setGemm(kind);
+}
+
+/** Sets the thread count of native kernels (and of OpenBLAS); n is an integer in [1, 1024]. */
+export function setNativeThreads(n: number): void {
+  requireAddon().setThreads(n);
+}
+
+/**
+ * This machine's measured fp32 peak on `threads` threads, in GFLOPS: each thread runs a loop of
+ * independent FMAs at the widest vector width the addon was built for (takes ~0.1 s).
+ */
+export function measurePeakGflops(threads: number): number {
+  return requireAddon().peak(threads);
+}
