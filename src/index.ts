@@ -12,3 +12,4 @@ export { type DType, type NestedArray, Tensor } from './tensor/tensor.js';
 export { HeedError, ShapeError } from './util/errors.js';
 export { Generator, manualSeed } from './util/random.js';
 export * from './nn/index.js';
+export * from './metrics/index.js';

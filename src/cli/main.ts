@@ -1,11 +1,12 @@
 import { HeedError } from '../util/errors.js';
 import type { Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
+import { bleuCommand } from './commands/bleu.js';
 import { exampleCommand } from './commands/example.js';
 import { infoCommand } from './commands/info.js';
 
 /** Every verb, in the order `heed --help` lists them. */
-const commands: Command[] = [infoCommand, exampleCommand, benchCommand];
+const commands: Command[] = [infoCommand, exampleCommand, benchCommand, bleuCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
