@@ -1,22 +1,42 @@
 import { HeedError } from '../util/errors.js';
 import type { Backend, BackendName } from './backend.js';
 import { createJsBackend } from './js/index.js';
-import { loadAddon } from './native/addon.js';
-import { createNativeBackend } from './native/index.js';
 
 /**
- * Backend selection. Registered explicitly (no discovery): `js` always, `native` when the addon
- * loaded. The active backend is native when available, else js; `HEED_BACKEND=js|native` or
- * {@link setBackend} forces one. Float64 tensors always run on js (native kernels are float32).
+ * Backend selection. Backends are registered explicitly (no discovery): `js` always; `native` by
+ * src/backend/native/register.ts, which the Node.js entry points import (a browser bundle
+ * imports src/browser.ts and never touches the addon). The active backend is native when it is
+ * registered, else js; `HEED_BACKEND=js|native` or {@link setBackend} forces one. Float64
+ * tensors always run on js (native kernels are float32).
  */
 const backends = new Map<BackendName, Backend>();
 const jsBackend = createJsBackend();
 backends.set('js', jsBackend);
 
-const addon = loadAddon();
-/** Why native is missing, or null when it loaded. */
-export const nativeLoadError: string | null = addon instanceof Error ? addon.message : null;
-if (!(addon instanceof Error)) backends.set('native', createNativeBackend(addon));
+/** Why native is missing: null once it is registered. */
+let nativeError: string | null = 'the native addon is only loaded by the Node.js entry points';
+/** Whether loading the addon was attempted (and so whether its absence deserves a warning). */
+let nativeAttempted = false;
+
+/** Adds a backend to the registry (the native loader calls this once the addon loaded). */
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+  if (backend.name === 'native') {
+    nativeError = null;
+    nativeAttempted = true;
+  }
+}
+
+/** Records why the native addon could not be loaded, for `heed info` and the one-time warning. */
+export function recordNativeLoadError(message: string): void {
+  nativeError = message;
+  nativeAttempted = true;
+}
+
+/** Why native is unavailable, or null when it is registered. */
+export function nativeLoadError(): string | null {
+  return nativeError;
+}
 
 const validNames: readonly BackendName[] = ['js', 'native'];
 
@@ -34,7 +54,7 @@ function pickDefault(): Backend {
   if (forced !== undefined && forced !== '') return resolve(forced, 'HEED_BACKEND');
   const native = backends.get('native');
   if (native) return native;
-  warnOnce(`heed: native backend unavailable (${nativeLoadError}); using the js backend.`);
+  if (nativeAttempted) warnOnce(`heed: native backend unavailable (${nativeError}); using the js backend.`);
   return jsBackend;
 }
 
@@ -44,7 +64,7 @@ function resolve(name: string, what: string): Backend {
   }
   const b = backends.get(name);
   if (!b) {
-    throw new HeedError(`${what}: backend '${name}' is not available here (${nativeLoadError})`);
+    throw new HeedError(`${what}: backend '${name}' is not available here (${nativeError})`);
   }
   return b;
 }

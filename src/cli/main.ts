@@ -1,3 +1,4 @@
+import '../backend/native/register.js';
 import { HeedError } from '../util/errors.js';
 import type { Command } from './command.js';
 import { benchCommand } from './commands/bench.js';

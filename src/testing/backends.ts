@@ -1,3 +1,4 @@
+import '../backend/native/register.js';
 import { after, before, describe } from 'node:test';
 import type { BackendName } from '../backend/backend.js';
 import {
@@ -28,7 +29,7 @@ export function describeEachBackend(name: string, body: (backend: BackendName) =
   for (const b of testedBackends()) {
     describe(`${name} [${b}]`, () => {
       if (!availableBackends().includes(b)) {
-        throw new Error(`backend '${b}' did not load: ${nativeLoadError}`);
+        throw new Error(`backend '${b}' did not load: ${nativeLoadError()}`);
       }
       let previous = getBackend().name;
       before(() => {

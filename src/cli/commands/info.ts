@@ -19,7 +19,7 @@ of threads. HEED_BACKEND=js|native forces a backend; HEED_NUM_THREADS sets the t
       gemm: native ? native.gemm : 'js',
       simd: native ? native.simd : 'none',
       threads: native ? native.threads : 1,
-      nativeError: nativeLoadError,
+      nativeError: nativeLoadError(),
       node: process.version,
     };
     if (args.includes('--json')) {
@@ -27,7 +27,7 @@ of threads. HEED_BACKEND=js|native forces a backend; HEED_NUM_THREADS sets the t
       return 0;
     }
     const lines = [
-      `backend:   ${info.backend}${backend === 'js' && nativeLoadError ? ` (native unavailable: ${nativeLoadError})` : ''}`,
+      `backend:   ${info.backend}${backend === 'js' && info.nativeError ? ` (native unavailable: ${info.nativeError})` : ''}`,
       `available: ${info.available.join(', ')}`,
       `gemm:      ${info.gemm === 'openblas' ? 'OpenBLAS' : info.gemm === 'builtin' ? 'built-in kernel' : 'js'}`,
       `simd:      ${info.simd}`,
