@@ -14,3 +14,4 @@ export { Mask } from './tensor/mask.js';
 export { type DType, type NestedArray, Tensor } from './tensor/tensor.js';
 export { HeedError, ShapeError } from './util/errors.js';
 export { Generator, manualSeed } from './util/random.js';
+export * from './decode/index.js';

@@ -7,5 +7,5 @@ export { Linear, type LinearConfig } from './linear.js';
 export { Module, type StateDict } from './module.js';
 export { ModuleList } from './module-list.js';
 export { Parameter } from './parameter.js';
-export * from './transformer/index.js';
 export { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from './rnn/index.js';
+export * from './transformer/index.js';
