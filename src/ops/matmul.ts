@@ -27,8 +27,10 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       `matmul: both inputs need at least 2 dimensions, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
     );
   }
-  const [ar, ac] = a.shape.slice(-2);
-  const [br, bc] = b.shape.slice(-2);
+  const ar = a.shape[a.ndim - 2];
+  const ac = a.shape[a.ndim - 1];
+  const br = b.shape[b.ndim - 2];
+  const bc = b.shape[b.ndim - 1];
   const m = transA ? ac : ar;
   const k = transA ? ar : ac;
   const kb = transB ? bc : br;
@@ -38,13 +40,19 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       `matmul: inner dimensions differ: ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''} · ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`,
     );
   }
-  const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  let batchShape: number[] = [];
+  let x = a;
+  let y = b;
+  let dtype = a.dtype;
+  if (a.ndim !== 2 || b.ndim !== 2 || a.dtype !== b.dtype) {
+    batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+    // A side whose batch is neither full nor a single matrix is expanded; a single matrix is
+    // reused with stride 0.
+    x = fitBatch(a, batchShape);
+    y = fitBatch(b, batchShape);
+    dtype = promote(x.dtype, y.dtype);
+  }
   const batch = shapeSize(batchShape);
-  // A side whose batch is neither full nor a single matrix is expanded; a single matrix is
-  // reused with stride 0.
-  const x = fitBatch(a, batchShape);
-  const y = fitBatch(b, batchShape);
-  const dtype = promote(x.dtype, y.dtype);
   const xa = asDType(x, dtype);
   const ya = asDType(y, dtype);
   const aBatch = batchOf(xa);
@@ -69,7 +77,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
           transB: !transB,
           aBatch: batch,
           bBatch,
-          accumulate: aBatch === 1,
+          accumulate: aBatch === 1 && batch > 1,
         });
       } else {
         gemmInto(ya, gd, buf, {
@@ -81,7 +89,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
           transB: true,
           aBatch: bBatch,
           bBatch: batch,
-          accumulate: aBatch === 1,
+          accumulate: aBatch === 1 && batch > 1,
         });
       }
       ga = new Tensor(buf, xa.shape);
@@ -99,7 +107,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
           transB: false,
           aBatch,
           bBatch: batch,
-          accumulate: bBatch === 1,
+          accumulate: bBatch === 1 && batch > 1,
         });
       } else {
         gemmInto(gd, xa, buf, {
@@ -111,7 +119,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
           transB: transA,
           aBatch: batch,
           bBatch: aBatch,
-          accumulate: bBatch === 1,
+          accumulate: bBatch === 1 && batch > 1,
         });
       }
       gb = new Tensor(buf, ya.shape);
@@ -205,7 +213,9 @@ function gemmInto(a: Tensor, b: Tensor, out: Float32Array | Float64Array, c: Gem
 }
 
 function batchOf(t: Tensor): number {
-  return shapeSize(t.shape.slice(0, -2));
+  let n = 1;
+  for (let d = 0; d < t.ndim - 2; d++) n *= t.shape[d];
+  return n;
 }
 
 function fitBatch(t: Tensor, batchShape: readonly number[]): Tensor {
