@@ -6,3 +6,6 @@ import './backend/native/register.js';
 
 export * from './core.js';
 export * from './data/index.js';
+export * from './io/index.js';
+export * from './optim/index.js';
+export * from './train/index.js';
