@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { HeedError } from '../util/errors.js';
 import { fsReason } from './validate.js';
 
@@ -18,7 +19,8 @@ const CR = 0x0d;
  * can hold still streams). Handles a UTF-8 byte-order mark on the first line, CRLF or LF endings,
  * and a last line with or without a final newline. Each line is decoded on its own, so invalid
  * UTF-8 is reported for that line (text null) rather than replaced by U+FFFD or failing the file.
- * A missing or unreadable file is a one-line HeedError that names the path.
+ * A missing or unreadable file is a one-line HeedError that names the path. A path ending in
+ * `.gz` is gunzipped first (the shipped corpora are gzip-compressed).
  */
 export function* readLines(path: string): Generator<Line, void, undefined> {
   let fd: number;
@@ -41,21 +43,14 @@ export function* readLines(path: string): Generator<Line, void, undefined> {
     return { lineNo, text };
   };
   try {
-    const buf = new Uint8Array(CHUNK);
     let pending: Uint8Array[] = []; // the start of a line that runs past the chunk
     let lineNo = 0;
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, CHUNK, null);
-      } catch (e) {
-        throw new HeedError(`cannot read ${path}: ${fsReason(e)}`);
-      }
-      if (n === 0) break;
+    for (const buf of chunks(fd, path)) {
+      const n = buf.length;
       let start = 0;
       for (;;) {
         const nl = buf.indexOf(LF, start);
-        if (nl === -1 || nl >= n) {
+        if (nl === -1) {
           if (start < n) pending.push(buf.slice(start, n));
           break;
         }
@@ -69,6 +64,33 @@ export function* readLines(path: string): Generator<Line, void, undefined> {
     if (pending.length > 0) yield decode(concat(pending), ++lineNo);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The file's bytes in chunks (a reused buffer), or all at once after gunzip for `.gz`. */
+function* chunks(fd: number, path: string): Generator<Uint8Array, void, undefined> {
+  if (path.endsWith('.gz')) {
+    let data: Uint8Array;
+    try {
+      data = gunzipSync(readFileSync(fd));
+    } catch (e) {
+      throw new HeedError(
+        `cannot read ${path}: not valid gzip data (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+    yield data;
+    return;
+  }
+  const buf = new Uint8Array(CHUNK);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, CHUNK, null);
+    } catch (e) {
+      throw new HeedError(`cannot read ${path}: ${fsReason(e)}`);
+    }
+    if (n === 0) return;
+    yield buf.subarray(0, n);
   }
 }
 
