@@ -1,55 +1,133 @@
 import type { BackendName } from '../../backend/backend.js';
-import { availableBackends, isBackendName } from '../../backend/registry.js';
+import { availableBackends, isBackendName, nativeLoadError } from '../../backend/registry.js';
+import { benchLayers, layerCases } from '../../bench/layers.js';
+import { formatTable } from '../../bench/layers-report.js';
 import { benchMatmul, type MatmulRecord } from '../../bench/matmul.js';
 import { HeedError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 
-const suites = ['matmul'] as const;
+const suites = ['matmul', 'layers'] as const;
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'measure kernel speed (matmul GFLOPS, call cost) on every backend in one run',
+  summary: 'measure speed: matmul GFLOPS per backend, or layers (LSTM, GRU, attention) against PyTorch',
   help: `Usage: heed bench matmul [--json] [--backends=js,native]
+       heed bench layers [--json] [--threads N] [--no-torch] [--cases=lstm,gru,...]
 
 matmul: GFLOPS of square products 128³–1024³, 32×256·256×1024, a batch of 256 64×64 products,
 and the cost of one 16×16 matmul call, for each backend, each as a fraction of this machine's
 fp32 peak (a measured FMA loop on all threads). --json prints one JSON object per line with
-backend, shape, gflops, peakFraction (and usPerCall for the call cost).`,
+backend, shape, gflops, peakFraction (and usPerCall for the call cost).
+
+layers: forward + backward (parameter and input gradients) of float32 layers on the native
+backend and, in the same run, in PyTorch (/usr/bin/python3 with torch, or $HEED_PYTHON; skipped
+with --no-torch or when torch cannot be imported) on the same thread count (default: the native
+one; torch also gets OPENBLAS/OMP/MKL_NUM_THREADS). Median over repeated runs after warm-up.
+Cases: ${layerCases.map((c) => c.name).join(', ')}
+  lstm, gru: batch 32, seq 20, input 64, hidden 256 · mha: batch 8, T 128, D 256, 4 heads,
+  self-attention, no weights · attention-fused-T / attention-composed-T: scaledDotProductAttention
+  on [1, 4, T, 64] with needWeights false / true, both against torch's composed
+  softmax(q·kᵀ/√d)·v (torch 1.13 has no fused CPU attention), with peak extra memory (RSS growth
+  during one forward + backward in a child process; see src/bench/layers.ts).
+ratio = torch ms / heed ms (above 1: heed is faster). --json prints one JSON object per line with
+case, shape, heedMs, torchMs, ratio, runs and (attention) heedPeakMB, torchPeakMB, scoresMB.`,
   async run(args) {
-    const suite = args.find((a) => !a.startsWith('--'));
-    if (suite === undefined || !(suites as readonly string[]).includes(suite)) {
-      throw new HeedError(`bench: name a suite: ${suites.join(', ')}`);
-    }
-    const json = args.includes('--json');
-    const listed = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length);
-    const backends: BackendName[] = [];
-    for (const b of listed ? listed.split(',') : availableBackends()) {
-      if (!isBackendName(b) || !availableBackends().includes(b)) {
-        throw new HeedError(
-          `bench: backend '${b}' is not available; available: ${availableBackends().join(', ')}`,
-        );
-      }
-      backends.push(b);
-    }
-    const records: MatmulRecord[] = [];
-    const peak = benchMatmul(backends, (r) => {
-      records.push(r);
-      if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
-      else process.stdout.write(formatRecord(r));
-    });
-    if (!json) {
-      process.stdout.write(`\npeak: ${peak.gflops.toFixed(1)} GFLOPS (${peak.method})\n`);
-      const js = records.find((r) => r.backend === 'js' && r.shape === '512x512x512');
-      const nat = records.find((r) => r.backend === 'native' && r.shape === '512x512x512');
-      if (js && nat) process.stdout.write(`native / js at 512³: ${(nat.gflops / js.gflops).toFixed(1)}×\n`);
-    } else {
-      process.stdout.write(`${JSON.stringify({ peakGflops: peak.gflops, peakMethod: peak.method })}\n`);
-    }
-    return 0;
+    const at = args.findIndex((a) => (suites as readonly string[]).includes(a));
+    const rest = args.filter((_, i) => i !== at);
+    if (args[at] === 'matmul') return runMatmul(rest);
+    if (args[at] === 'layers') return runLayers(rest);
+    throw new HeedError(`bench: name a suite: ${suites.join(', ')}`);
   },
 };
+
+function runMatmul(args: string[]): number {
+  const json = args.includes('--json');
+  const listed = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length);
+  const backends: BackendName[] = [];
+  for (const b of listed ? listed.split(',') : availableBackends()) {
+    if (!isBackendName(b) || !availableBackends().includes(b)) {
+      throw new HeedError(
+        `bench: backend '${b}' is not available; available: ${availableBackends().join(', ')}`,
+      );
+    }
+    backends.push(b);
+  }
+  const records: MatmulRecord[] = [];
+  const peak = benchMatmul(backends, (r) => {
+    records.push(r);
+    if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else process.stdout.write(formatRecord(r));
+  });
+  if (!json) {
+    process.stdout.write(`\npeak: ${peak.gflops.toFixed(1)} GFLOPS (${peak.method})\n`);
+    const js = records.find((r) => r.backend === 'js' && r.shape === '512x512x512');
+    const nat = records.find((r) => r.backend === 'native' && r.shape === '512x512x512');
+    if (js && nat) process.stdout.write(`native / js at 512³: ${(nat.gflops / js.gflops).toFixed(1)}×\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify({ peakGflops: peak.gflops, peakMethod: peak.method })}\n`);
+  }
+  return 0;
+}
 
 function formatRecord(r: MatmulRecord): string {
   const call = r.usPerCall === undefined ? '' : `  ${r.usPerCall.toFixed(3)} µs/call`;
   return `${r.backend.padEnd(7)} ${r.gemm.padEnd(9)} ${r.shape.padEnd(20)} ${r.gflops.toFixed(2).padStart(9)} GFLOPS  ${(100 * r.peakFraction).toFixed(1).padStart(5)}% of peak${call}\n`;
+}
+
+/** Parses `--threads N`, `--threads=N`, `--cases=a,b`, `--json`, `--no-torch`. */
+function layerOptions(args: string[]): { json: boolean; torch: boolean; threads?: number; cases?: string[] } {
+  const opts: { json: boolean; torch: boolean; threads?: number; cases?: string[] } = {
+    json: false,
+    torch: true,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') opts.json = true;
+    else if (a === '--no-torch') opts.torch = false;
+    else if (a === '--threads' || a.startsWith('--threads=')) {
+      const v = a === '--threads' ? args[++i] : a.slice('--threads='.length);
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1024) {
+        throw new HeedError(`bench layers: --threads wants an integer in [1, 1024], got '${v ?? ''}'`);
+      }
+      opts.threads = n;
+    } else if (a.startsWith('--cases=')) opts.cases = a.slice('--cases='.length).split(',');
+    else {
+      throw new HeedError(
+        `bench layers: unknown argument '${a}'; valid: --json, --threads N, --no-torch, --cases=a,b`,
+      );
+    }
+  }
+  return opts;
+}
+
+function runLayers(args: string[]): number {
+  const opts = layerOptions(args);
+  if (!availableBackends().includes('native')) {
+    throw new HeedError(`bench layers: needs the native backend, which did not load (${nativeLoadError()})`);
+  }
+  const report = benchLayers({
+    threads: opts.threads,
+    cases: opts.cases,
+    torch: opts.torch,
+    onProgress: (m) => process.stderr.write(`bench layers: ${m}\n`),
+  });
+  if (report.torchUnavailable !== null) {
+    (opts.json ? process.stderr : process.stdout).write(
+      `torch: not available (${report.torchUnavailable})\n`,
+    );
+  }
+  if (opts.json) {
+    for (const r of report.records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const vs = report.torch === null ? '' : ` vs ${report.torch}`;
+  process.stdout.write(`${report.heed}${vs}; median ms of forward + backward\n\n`);
+  process.stdout.write(formatTable(report.records));
+  process.stdout.write(
+    '\nratio = torch ms / heed ms (above 1: heed is faster). Fused and composed attention both compare\n' +
+      "with torch's composed softmax(q·kᵀ/√d)·v. MB: peak RSS growth during one forward + backward in a\n" +
+      'child process (1 MB = 1e6 bytes); T² MB: one [4, T, T] float32 matrix.\n',
+  );
+  return 0;
 }
