@@ -1,13 +1,26 @@
 import '../backend/native/register.js';
 import { HeedError } from '../util/errors.js';
 import type { Command } from './command.js';
+import { attendCommand } from './commands/attend.js';
 import { benchCommand } from './commands/bench.js';
 import { bleuCommand } from './commands/bleu.js';
+import { compareCommand } from './commands/compare.js';
+import { evalCommand } from './commands/eval.js';
 import { exampleCommand } from './commands/example.js';
 import { infoCommand } from './commands/info.js';
+import { trainCommand } from './commands/train.js';
 
 /** Every verb, in the order `heed --help` lists them. */
-const commands: Command[] = [infoCommand, exampleCommand, benchCommand, bleuCommand];
+const commands: Command[] = [
+  trainCommand,
+  evalCommand,
+  attendCommand,
+  compareCommand,
+  bleuCommand,
+  benchCommand,
+  infoCommand,
+  exampleCommand,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
