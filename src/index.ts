@@ -9,3 +9,4 @@ export * from './data/index.js';
 export * from './io/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
+export * from './viz/index.js';

@@ -8,6 +8,7 @@ import { compareCommand } from './commands/compare.js';
 import { evalCommand } from './commands/eval.js';
 import { exampleCommand } from './commands/example.js';
 import { infoCommand } from './commands/info.js';
+import { plotCommand } from './commands/plot.js';
 import { trainCommand } from './commands/train.js';
 
 /** Every verb, in the order `heed --help` lists them. */
@@ -16,6 +17,7 @@ const commands: Command[] = [
   evalCommand,
   attendCommand,
   compareCommand,
+  plotCommand,
   bleuCommand,
   benchCommand,
   infoCommand,
