@@ -17,6 +17,14 @@ export {
   type PastScorer,
 } from './causal-rnn.js';
 export {
+  appendToCache,
+  attendCache,
+  type CachedAttentionOptions,
+  cacheLength,
+  type KVCache,
+  selectCacheRows,
+} from './kv-cache.js';
+export {
   type AttentionMask,
   andMasks,
   causalMask,
@@ -27,6 +35,7 @@ export {
   reshapeMask,
 } from './masking.js';
 export {
+  type IncrementalOptions,
   MultiHeadAttention,
   type MultiHeadAttentionConfig,
   type MultiHeadForwardOptions,

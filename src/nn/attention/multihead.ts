@@ -9,6 +9,7 @@ import { constantParam, type InitOptions, xavierUniformParam } from '../init.js'
 import { Linear } from '../linear.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
+import { appendToCache, attendCache, cacheLength, type KVCache } from './kv-cache.js';
 import { type AttentionMask, checkMaskShape, combineMasks, reshapeMask } from './masking.js';
 import { type SdpaResult, scaledDotProductAttention } from './sdpa.js';
 import type { Attention, AttentionResult } from './types.js';
@@ -40,6 +41,12 @@ export interface MultiHeadForwardOptions {
   /** Average the weights over heads → [B, Tq, Tk] (default true), else [B, H, Tq, Tk]. */
   averageWeights?: boolean;
 }
+
+/** Options of incremental self-attention: masks over the cached keys [.., tNew, t] and what to return. */
+export type IncrementalOptions = Pick<
+  MultiHeadForwardOptions,
+  'mask' | 'keyPaddingMask' | 'needWeights' | 'averageWeights'
+>;
 
 /** x·Wᵀ + b. */
 function project(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
@@ -229,5 +236,130 @@ export class MultiHeadAttention extends Module implements Attention {
       mask = combineMasks(mask, reshapeMask(kpm.not(), [b, 1, 1, tk])); // true = padding → true = allowed
     }
     return mask;
+  }
+
+  /**
+   * Incremental causal self-attention, for decoding. x [B, tNew, E] holds the newest positions
+   * (one per step, or a whole prompt at once): only they are projected; their keys and values
+   * join `cache` (null at the start) and each new query attends over every cached position,
+   * causally within the block → { context [B, tNew, E], weights [B, tNew, t] (averaged) or
+   * [B, H, tNew, t], cache [B, H, t, hs] }, t = cached + tNew. The context equals the last tNew
+   * rows of `forward(xAll, xAll, xAll, { causal: true })`. A `mask` is over [tNew, t] (or
+   * [B, tNew, t], [B, H, tNew, t]); `keyPaddingMask` is [B, t], over every cached position.
+   */
+  forwardIncremental(
+    x: Tensor,
+    cache: KVCache | null,
+    options: IncrementalOptions = {},
+  ): SdpaResult & { cache: KVCache } {
+    const name = `MultiHeadAttention(${this.embedDim}, ${this.numHeads}).forwardIncremental`;
+    const e = this.embedDim;
+    if (
+      x.ndim !== 3 ||
+      x.shape[2] !== e ||
+      this.kdim !== e ||
+      this.vdim !== e ||
+      (cache !== null && (cache.key.shape[0] !== x.shape[0] || cache.key.shape[1] !== this.numHeads))
+    ) {
+      const held = cache === null ? '' : ` and cache ${fmtShape(cache.key.shape)}`;
+      throw new ShapeError(
+        `${name}: self-attention needs kdim = vdim = ${e} and x [B, tNew, ${e}] matching the cache [B, ${this.numHeads}, t, ${this.headDim}]; got x ${fmtShape(x.shape)}${held}`,
+      );
+    }
+    const [b, tNew] = x.shape;
+    const [q, k, v] = this.projectInputs(x, x, x); // 3×[B, tNew, E]
+    const grown = appendToCache(cache, this.splitHeads(k, b, tNew), this.splitHeads(v, b, tNew)); // [B, H, t, hs]
+    const t = cacheLength(grown);
+    const res = attendCache(this.splitHeads(q, b, tNew), grown, {
+      mask: this.headMask(name, options, b, tNew, t),
+      causal: true,
+      scale: 1 / Math.sqrt(this.headDim),
+      dropout: this.dropout,
+      training: this.training,
+      needWeights: options.needWeights ?? true,
+    }); // context [B, H, tNew, hs], weights [B, H, tNew, t]
+    return { ...this.mergeHeads(res, b, tNew, options), cache: grown };
+  }
+
+  /**
+   * Keys and values projected once, for cross-attention while decoding: key [B, Tk, kdim],
+   * value [B, Tk, vdim] (default: key) → a cache [B, H, Tk, hs] for {@link forwardCached}.
+   */
+  projectMemory(key: Tensor, value: Tensor = key): KVCache {
+    if (
+      key.ndim !== 3 ||
+      value.ndim !== 3 ||
+      key.shape[2] !== this.kdim ||
+      value.shape[2] !== this.vdim ||
+      key.shape[0] !== value.shape[0] ||
+      key.shape[1] !== value.shape[1]
+    ) {
+      throw new ShapeError(
+        `MultiHeadAttention(${this.embedDim}, ${this.numHeads}).projectMemory: expected key [B, Tk, ${this.kdim}], value [B, Tk, ${this.vdim}]; got ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`,
+      );
+    }
+    const e = this.embedDim;
+    const [b, tk] = key.shape;
+    const biases = this.inProjBias ? split(this.inProjBias, e, 0) : [null, null, null];
+    const [, wk, wv] = this.inProjWeight
+      ? split(this.inProjWeight, e, 0) // 3×[E, E]
+      : [null, this.kProjWeight!, this.vProjWeight!];
+    return {
+      key: this.splitHeads(project(key, wk, biases[1]), b, tk), // [B, H, Tk, hs]
+      value: this.splitHeads(project(value, wv, biases[2]), b, tk), // [B, H, Tk, hs]
+    };
+  }
+
+  /**
+   * Attention of query [B, Tq, E] over keys and values projected by {@link projectMemory}: the
+   * same result as `forward(query, key, value, options)` without projecting the memory again.
+   */
+  forwardCached(query: Tensor, memory: KVCache, options: MultiHeadForwardOptions = {}): SdpaResult {
+    const name = `MultiHeadAttention(${this.embedDim}, ${this.numHeads}).forwardCached`;
+    const e = this.embedDim;
+    if (
+      query.ndim !== 3 ||
+      query.shape[2] !== e ||
+      memory.key.ndim !== 4 ||
+      memory.key.shape[0] !== query.shape[0] ||
+      memory.key.shape[1] !== this.numHeads
+    ) {
+      throw new ShapeError(
+        `${name}: expected query [B, Tq, ${e}] and memory keys [B, ${this.numHeads}, Tk, ${this.headDim}]; got ${fmtShape(query.shape)}, ${fmtShape(memory.key.shape)}`,
+      );
+    }
+    const [b, tq] = query.shape;
+    const tk = memory.key.shape[2];
+    const bias = this.inProjBias ? split(this.inProjBias, e, 0)[0] : null;
+    const wq = this.inProjWeight ? split(this.inProjWeight, e, 0)[0] : this.qProjWeight!; // [E, E]
+    const q = this.splitHeads(project(query, wq, bias), b, tq); // [B, H, Tq, hs]
+    const res = scaledDotProductAttention(q, memory.key, memory.value, {
+      mask: this.headMask(name, options, b, tq, tk),
+      causal: options.causal ?? false,
+      scale: 1 / Math.sqrt(this.headDim),
+      dropout: this.dropout,
+      training: this.training,
+      needWeights: options.needWeights ?? true,
+    }); // context [B, H, Tq, hs], weights [B, H, Tq, Tk]
+    return this.mergeHeads(res, b, tq, options);
+  }
+
+  /** [B, T, E] → [B, H, T, hs]. */
+  private splitHeads(x: Tensor, b: number, t: number): Tensor {
+    return permute(reshape(x, [b, t, this.numHeads, this.headDim]), [0, 2, 1, 3]);
+  }
+
+  /** Per-head context [B, H, Tq, hs] → the output projection [B, Tq, E], with the weights asked for. */
+  private mergeHeads(
+    res: SdpaResult,
+    b: number,
+    tq: number,
+    opts: Pick<MultiHeadForwardOptions, 'needWeights' | 'averageWeights'>,
+  ): SdpaResult {
+    const merged = reshape(permute(res.context, [0, 2, 1, 3]), [b, tq, this.embedDim]); // [B, Tq, E]
+    const context = this.outProj.forward(merged); // [B, Tq, E]
+    if (opts.needWeights === false || res.weights === null) return { context, weights: null };
+    const weights = (opts.averageWeights ?? true) ? mean(res.weights, 1) : res.weights;
+    return { context, weights };
   }
 }

@@ -1,7 +1,11 @@
 export type { Activation, TransformerLayerConfig } from './config.js';
 export {
+  type DecoderLayerCache,
   type DecoderLayerInputs,
   type DecoderLayerOutput,
+  type IncrementalDecoderInputs,
+  type IncrementalDecoderLayerOutput,
+  selectDecoderCacheRows,
   TransformerDecoderLayer,
 } from './decoder-layer.js';
 export {

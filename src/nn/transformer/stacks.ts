@@ -1,10 +1,16 @@
 import type { Tensor } from '../../tensor/tensor.js';
+import { HeedError } from '../../util/errors.js';
 import type { InitOptions } from '../init.js';
 import { LayerNorm } from '../layernorm.js';
 import { Module } from '../module.js';
 import { ModuleList } from '../module-list.js';
 import type { TransformerLayerConfig } from './config.js';
-import { type DecoderLayerInputs, TransformerDecoderLayer } from './decoder-layer.js';
+import {
+  type DecoderLayerCache,
+  type DecoderLayerInputs,
+  type IncrementalDecoderInputs,
+  TransformerDecoderLayer,
+} from './decoder-layer.js';
 import { type EncoderLayerInputs, TransformerEncoderLayer } from './encoder-layer.js';
 
 export interface StackConfig extends TransformerLayerConfig {
@@ -90,5 +96,45 @@ export class TransformerDecoder extends Module {
       crossWeights.push(r.crossWeights);
     }
     return { output: this.norm ? this.norm.forward(x) : x, selfWeights, crossWeights };
+  }
+
+  /** One cache per layer, with the memory [B, Ts, D] projected for cross-attention once. */
+  initCache(memory: Tensor): DecoderLayerCache[] {
+    return this.layers.items.map((layer) => layer.initCache(memory));
+  }
+
+  /**
+   * Incremental decoding through every layer: tgt [B, tNew, D] and the caches of the previous
+   * step → { output [B, tNew, D], weights per layer ([B, H, tNew, ·], or null with
+   * `needWeights: false`), caches }. Equals the last tNew rows of `forward(tgtAll, memory,
+   * { causal: true, … })`.
+   */
+  forwardIncremental(
+    tgt: Tensor,
+    caches: readonly DecoderLayerCache[],
+    inputs: IncrementalDecoderInputs = {},
+  ): {
+    output: Tensor;
+    selfWeights: (Tensor | null)[];
+    crossWeights: (Tensor | null)[];
+    caches: DecoderLayerCache[];
+  } {
+    if (caches.length !== this.layers.length) {
+      throw new HeedError(
+        `TransformerDecoder.forwardIncremental: ${caches.length} caches for ${this.layers.length} layers`,
+      );
+    }
+    let x = tgt;
+    const selfWeights: (Tensor | null)[] = [];
+    const crossWeights: (Tensor | null)[] = [];
+    const next: DecoderLayerCache[] = [];
+    this.layers.items.forEach((layer, i) => {
+      const r = layer.forwardIncremental(x, caches[i], inputs);
+      x = r.output;
+      selfWeights.push(r.selfWeights);
+      crossWeights.push(r.crossWeights);
+      next.push(r.cache);
+    });
+    return { output: this.norm ? this.norm.forward(x) : x, selfWeights, crossWeights, caches: next };
   }
 }
