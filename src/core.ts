@@ -7,6 +7,7 @@
 export { backward, isGradEnabled, noGrad } from './autograd/engine.js';
 export type { Backend, BackendName, BinaryOp, GemmParams, ReduceOp, UnaryOp } from './backend/backend.js';
 export { availableBackends, getBackend, setBackend, withBackend } from './backend/registry.js';
+export * from './decode/index.js';
 export * from './metrics/index.js';
 export * from './nn/index.js';
 export * from './ops/index.js';
@@ -14,4 +15,3 @@ export { Mask } from './tensor/mask.js';
 export { type DType, type NestedArray, Tensor } from './tensor/tensor.js';
 export { HeedError, ShapeError } from './util/errors.js';
 export { Generator, manualSeed } from './util/random.js';
-export * from './decode/index.js';
