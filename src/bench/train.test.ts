@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  fmtCount,
+  formatTrainTable,
+  type HeedTrainMeasurement,
+  mergeTrainRecords,
+  parseTorchTrainOutput,
+} from './train-report.js';
+
+const S2S_SHAPE = 'B=32 Ts=20 Tt=20 V=4000/4000 E=128 H=256 p=0.2';
+const GPT_SHAPE = 'B=12 T=64 L=4 heads=4 D=128 V=65';
+
+// What bench/torch_train.py prints, with a stray warning between the lines.
+const cannedTorch = [
+  '{"torch": "1.13.0a0", "threads": 2}',
+  `{"case": "seq2seq-gru-additive", "shape": "${S2S_SHAPE}", "torchMs": 320, "medianMs": 310, "tokensPerSec": 2000, "tokensPerStep": 640, "params": 3892640, "steps": 30, "firstLoss": 8.31}`,
+  '/usr/lib/python3/dist-packages/torch/nn/modules/rnn.py:1: UserWarning: something',
+  `{"case": "gpt", "shape": "${GPT_SHAPE}", "torchMs": 96, "medianMs": 90, "tokensPerSec": 8000, "tokensPerStep": 768, "params": 804096, "steps": 30, "firstLoss": 4.23}`,
+  '',
+].join('\n');
+
+function heed(name: string, shape: string, ms: number, params: number, tokens: number): HeedTrainMeasurement {
+  return {
+    case: name,
+    shape,
+    params,
+    tokensPerStep: tokens,
+    steps: 30,
+    heedMs: ms,
+    heedMedianMs: ms * 0.95,
+    firstLoss: 4,
+  };
+}
+
+const heedTimes: HeedTrainMeasurement[] = [
+  heed('seq2seq-gru-additive', S2S_SHAPE, 640, 3892640, 640),
+  heed('gpt', GPT_SHAPE, 48, 804096, 768),
+];
+
+describe('bench train report', () => {
+  it('parses the header and one line per case, skipping non-JSON', () => {
+    const out = parseTorchTrainOutput(cannedTorch);
+    assert.equal(out.version, '1.13.0a0');
+    assert.equal(out.threads, 2);
+    assert.equal(out.error, null);
+    assert.deepEqual([...out.cases.keys()], ['seq2seq-gru-additive', 'gpt']);
+    assert.deepEqual(out.cases.get('gpt'), {
+      case: 'gpt',
+      shape: GPT_SHAPE,
+      torchMs: 96,
+      medianMs: 90,
+      tokensPerSec: 8000,
+      tokensPerStep: 768,
+      params: 804096,
+      steps: 30,
+      firstLoss: 4.23,
+    });
+  });
+
+  it('reports an import failure as the error', () => {
+    const out = parseTorchTrainOutput('{"error": "import torch failed: No module named \'torch\'"}\n');
+    assert.equal(out.error, "import torch failed: No module named 'torch'");
+    assert.equal(out.cases.size, 0);
+  });
+
+  it('merges by case: tokens/s from ms per step, ratio = heed / torch tokens/s', () => {
+    const recs = mergeTrainRecords(heedTimes, parseTorchTrainOutput(cannedTorch), 2);
+    const [s2s, gpt] = recs;
+    assert.equal(s2s.heedTokensPerSec, 1000);
+    assert.equal(s2s.torchTokensPerSec, 2000);
+    assert.equal(s2s.ratio, 0.5);
+    assert.equal(s2s.torchMsPerStep, 320);
+    assert.equal(s2s.torchMedianMs, 310);
+    assert.equal(s2s.torchParams, 3892640);
+    assert.equal(s2s.note, undefined);
+    assert.equal(gpt.heedTokensPerSec, 16000);
+    assert.equal(gpt.ratio, 2);
+    assert.equal(gpt.threads, 2);
+  });
+
+  it('does not compare a mirror with another parameter count, a shape mismatch or a failed case', () => {
+    const text = cannedTorch
+      .replace('"params": 804096', '"params": 812288')
+      .replace(`"shape": "${S2S_SHAPE}"`, '"shape": "B=16"');
+    const [s2s, gpt] = mergeTrainRecords(heedTimes, parseTorchTrainOutput(text), 2);
+    assert.equal(gpt.ratio, null);
+    assert.equal(gpt.torchParams, 812288); // shown, so the mismatch can be read off the table
+    assert.match(gpt.note ?? '', /parameter counts differ \(heed 804096, torch 812288\)/);
+    assert.equal(s2s.torchTokensPerSec, null);
+    assert.match(s2s.note ?? '', /differs from heed's/);
+    const failed = parseTorchTrainOutput(
+      '{"torch": "1.13.0a0", "threads": 1}\n{"case": "gpt", "error": "RuntimeError: boom"}\n',
+    );
+    const recs = mergeTrainRecords(heedTimes, failed, 1);
+    assert.match(recs[0].note ?? '', /no result/);
+    assert.equal(recs[1].torchMsPerStep, null);
+    assert.match(recs[1].note ?? '', /boom/);
+  });
+
+  it('without torch, keeps heed figures with null torch fields and no notes', () => {
+    for (const r of mergeTrainRecords(heedTimes, null, 1)) {
+      assert.equal(r.torchTokensPerSec, null);
+      assert.equal(r.ratio, null);
+      assert.equal(r.torchParams, null);
+      assert.equal(r.note, undefined);
+    }
+  });
+
+  it('formats a table with a row per case and the notes below', () => {
+    assert.equal(fmtCount(3892640), '3,892,640');
+    assert.equal(fmtCount(999.6), '1,000');
+    assert.equal(fmtCount(null), '—');
+    const text = formatTrainTable(mergeTrainRecords(heedTimes, parseTorchTrainOutput(cannedTorch), 2));
+    const lines = text.trimEnd().split('\n');
+    assert.match(
+      lines[0],
+      /^case\s+heed tok\/s\s+torch tok\/s\s+ratio\s+heed ms\s+torch ms\s+heed params\s+torch params$/,
+    );
+    assert.match(
+      lines[1],
+      /^seq2seq-gru-additive\s+1,000\s+2,000\s+0\.50×\s+640\s+320\s+3,892,640\s+3,892,640$/,
+    );
+    assert.match(lines[2], /^gpt\s+16,000\s+8,000\s+2\.00×\s+48\.0\s+96\.0\s+804,096\s+804,096$/);
+    assert.equal(lines.length, 3);
+    const noTorch = formatTrainTable(mergeTrainRecords(heedTimes, null, 1)).split('\n');
+    assert.match(noTorch[2], /^gpt\s+16,000\s+—\s+—\s+48\.0\s+—\s+804,096\s+—$/);
+  });
+});
