@@ -76,7 +76,9 @@ function decodeEachRow<S>(
         h.logProb += logp[tok];
         if (out.attention) {
           const ts = out.attention.shape[1];
-          (h.attention ??= []).push(Float32Array.from(out.attention.data.subarray(r * ts, (r + 1) * ts)));
+          const row = Float32Array.from(out.attention.data.subarray(r * ts, (r + 1) * ts));
+          if (h.attention) h.attention.push(row);
+          else h.attention = [row];
         }
         if (tok !== opts.eos) {
           keep.push(r);

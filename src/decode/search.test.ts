@@ -103,7 +103,9 @@ describe('decoding search', () => {
           res[src].map((h) => h.tokens),
           truth.map((t) => t.tokens),
         );
-        res[src].forEach((h, i) => assert.ok(Math.abs(h.score - truth[i].score) < 1e-9));
+        res[src].forEach((h, i) => {
+          assert.ok(Math.abs(h.score - truth[i].score) < 1e-9);
+        });
       }
     });
   }
