@@ -10,6 +10,8 @@
         "native/addon.c",
         "native/addon_elementwise.c",
         "native/addon_rows.c",
+        "native/addon_attention.c",
+        "native/attention.c",
         "native/napi_args.c",
         "native/config.c",
         "native/parallel.c",
@@ -26,7 +28,9 @@
         "native/reduce.c",
         "native/softmax.c",
         "native/copy.c",
-        "native/peak.c"
+        "native/peak.c",
+        "native/addon_rnn.c",
+        "native/rnn_step.c"
       ],
       "cflags": [
         "-std=c11",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addon.h"
+#include "attention.h"
 #include "heed.h"
 
 /* GEMM parameter slots in the Float64Array (mirrored in src/backend/native/index.ts). */
@@ -163,8 +164,15 @@ NAPI_MODULE_INIT() {
       {"copy", NULL, heed_js_copy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gatherRows", NULL, heed_js_gather_rows, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scatterAddRows", NULL, heed_js_scatter_add_rows, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstmCellForward", NULL, heed_js_lstm_cell_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstmCellBackward", NULL, heed_js_lstm_cell_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gruCellForward", NULL, heed_js_gru_cell_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gruCellBackward", NULL, heed_js_gru_cell_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"where", NULL, heed_js_where, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fill", NULL, heed_js_fill, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionForward", NULL, heed_js_attention_forward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionBackward", NULL, heed_js_attention_backward, NULL, NULL, NULL, napi_enumerable,
+       NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setGemm", NULL, js_set_gemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -21,5 +21,10 @@ napi_value heed_js_softmax_backward(napi_env env, napi_callback_info info);
 napi_value heed_js_copy(napi_env env, napi_callback_info info);
 napi_value heed_js_gather_rows(napi_env env, napi_callback_info info);
 napi_value heed_js_scatter_add_rows(napi_env env, napi_callback_info info);
+/* addon_rnn.c */
+napi_value heed_js_lstm_cell_forward(napi_env env, napi_callback_info info);
+napi_value heed_js_lstm_cell_backward(napi_env env, napi_callback_info info);
+napi_value heed_js_gru_cell_forward(napi_env env, napi_callback_info info);
+napi_value heed_js_gru_cell_backward(napi_env env, napi_callback_info info);
 
 #endif

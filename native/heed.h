@@ -97,4 +97,15 @@ void heed_fill(float *out, int64_t n, float value);
 /* Measured fp32 FMA throughput of `threads` threads, in GFLOPS. */
 double heed_peak_gflops(int threads, float *sink);
 
+/* ---- rnn_step.c: the fused pointwise part of an LSTM / GRU step (see backend.ts) ---- */
+void heed_lstm_forward(const float *gates, const float *c, int64_t batch, int64_t hidden,
+                       float *act, float *c_next, float *tanh_c, float *h_next);
+void heed_lstm_backward(const float *act, const float *c, const float *tanh_c, const float *dh,
+                        const float *dc_next, int64_t batch, int64_t hidden, float *dgates,
+                        float *dc);
+void heed_gru_forward(const float *x_proj, const float *h_proj, const float *h, int64_t batch,
+                      int64_t hidden, float *act, float *h_next);
+void heed_gru_backward(const float *act, const float *h_proj, const float *h, const float *dh_next,
+                       int64_t batch, int64_t hidden, float *dx_proj, float *dh_proj, float *dh);
+
 #endif

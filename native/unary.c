@@ -1,22 +1,17 @@
 /*
- * Elementwise unary ops and their gradients. Forward transcendental ops use the float libm
- * (expf, logf, tanhf, erfcf). Gradients are cheap arithmetic, so they are evaluated in double
+ * Elementwise unary ops and their gradients. exp, tanh and sigmoid use the vectorised
+ * functions of vmath.h (≤ 2.4 ulp, much faster than libm's scalar tanhf); log and gelu use the
+ * float libm (logf, erfcf). Gradients are cheap arithmetic, so they are evaluated in double
  * and rounded once, exactly as the js backend does (which makes them bit-identical for every op
  * but gelu).
  */
 #include <math.h>
 
 #include "heed.h"
+#include "vmath.h"
 
 #define INV_SQRT2 0.70710678118654752440
 #define INV_SQRT_2PI 0.39894228040143267794
-
-/* Split by sign so expf never overflows (same formulation as the js backend). */
-static inline float sigmoidf(float x) {
-  if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-  const float e = expf(x);
-  return e / (1.0f + e);
-}
 
 /* Exact GELU x·Φ(x) = 0.5·x·(1 + erf(x/√2)), written with erfc(−x/√2) = 1 + erf(x/√2) so the
  * negative tail does not lose its digits to cancellation. */
@@ -46,10 +41,10 @@ static void unary_range(void *arg, int64_t lo, int64_t hi) {
   float *out = C->out;
   switch (C->op) {
     case HEED_NEG: UNARY_LOOP(-x)
-    case HEED_EXP: UNARY_LOOP(expf(x))
+    case HEED_EXP: heed_vexp(in + lo, out + lo, hi - lo); break;
     case HEED_LOG: UNARY_LOOP(logf(x))
-    case HEED_TANH: UNARY_LOOP(tanhf(x))
-    case HEED_SIGMOID: UNARY_LOOP(sigmoidf(x))
+    case HEED_TANH: heed_vtanh(in + lo, out + lo, hi - lo); break;
+    case HEED_SIGMOID: heed_vsigmoid(in + lo, out + lo, hi - lo); break;
     case HEED_RELU: UNARY_LOOP(x > 0.0f ? x : isnan(x) ? x : 0.0f)
     case HEED_GELU: UNARY_LOOP(geluf(x))
     case HEED_SQRT: UNARY_LOOP(sqrtf(x))
@@ -84,13 +79,16 @@ static void grad_range(void *arg, int64_t lo, int64_t hi) {
   }
 }
 
-/* Relative per-element cost, so libm-bound ops go parallel on smaller arrays. */
+/* Relative per-element cost, so libm-bound ops go parallel on smaller arrays. The vectorised
+ * exp, tanh and sigmoid (0.2–0.8 ns per element) go parallel from 32,768 elements, where the
+ * work outweighs waking a passive OpenMP worker. */
 static int64_t op_cost(int op) {
   switch (op) {
     case HEED_EXP:
-    case HEED_LOG:
     case HEED_TANH:
     case HEED_SIGMOID:
+      return 2;
+    case HEED_LOG:
     case HEED_GELU:
       return 16;
     default:

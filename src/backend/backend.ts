@@ -72,6 +72,45 @@ export interface StridedView {
   strides: readonly number[];
 }
 
+/**
+ * A boolean attention mask (1 = attention allowed) laid out for BH heads without copying the
+ * common cases: head b, query i, key j reads
+ *   data[⌊b / heads⌋·strideB + (b mod heads)·strideH + i·strideQ + j].
+ * `heads` splits the flattened head index into an outer and an inner part (e.g. [B, H]), so a
+ * key-padding mask [B, 1, 1, Tk] is heads = H, strideB = Tk, strideH = strideQ = 0, and one
+ * [Tq, Tk] mask for every head is heads = 1, strideB = strideH = 0, strideQ = Tk. Strides are
+ * ≥ 0 (0 broadcasts); BH is a multiple of `heads`; keys are contiguous.
+ */
+export interface AttentionMaskLayout {
+  data: Uint8Array;
+  heads: number;
+  strideB: number;
+  strideH: number;
+  strideQ: number;
+}
+
+/**
+ * One fused attention problem over `bh` independent heads (FlashAttention, Dao et al. 2022):
+ * q [bh, tq, d], k [bh, tk, d], v [bh, tk, dv], contiguous. Query i of a head may attend to key
+ * j when (not `causal` or j ≤ i: top-left aligned, as PyTorch) and (no mask or the mask allows
+ * it). With s_ij = scale·q_i·k_j over the allowed keys:
+ *   lse_i = log Σ_j exp(s_ij),   out_i = Σ_j exp(s_ij − lse_i)·v_j.
+ * A query with no allowed key has out_i = 0 and lse_i = −∞ (never NaN).
+ */
+export interface AttentionParams {
+  bh: number;
+  tq: number;
+  tk: number;
+  d: number;
+  dv: number;
+  scale: number;
+  causal: boolean;
+  q: FloatArray;
+  k: FloatArray;
+  v: FloatArray;
+  mask: AttentionMaskLayout | null;
+}
+
 /** The kernels of one backend. Every member is a pure function of its arguments. */
 export interface Backend {
   /** The registry name. */
@@ -168,4 +207,101 @@ export interface Backend {
 
   /** out[i] = value (a fill). */
   fill(out: FloatArray, value: number): void;
+
+  /**
+   * The pointwise part of one LSTM step, fused (gate blocks in PyTorch order [i, f, g, o]):
+   *   i, f, o = σ(zᵢ), σ(z_f), σ(z_o);  g = tanh(z_g);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c').
+   * gates [B, 4H] holds the pre-activations z and c [B, H] the cell state. Writes act [B, 4H]
+   * (i, f, g, o after their nonlinearities; `act` may be `gates`, overwritten in place),
+   * cNext = c', tanhC = tanh(c') and hNext = h', each [B, H].
+   */
+  lstmCellForward(
+    gates: FloatArray,
+    c: FloatArray,
+    batch: number,
+    hidden: number,
+    act: FloatArray,
+    cNext: FloatArray,
+    tanhC: FloatArray,
+    hNext: FloatArray,
+  ): void;
+
+  /**
+   * Gradient of {@link Backend.lstmCellForward} from its saved act, c and tanhC and the output
+   * gradients dh = ∂L/∂h' and dcNext = ∂L/∂c' (zeros where c' is unused): with
+   * dc_total = dcNext + dh ⊙ o ⊙ (1 − tanh²(c')), writes dc = dc_total ⊙ f [B, H] and the
+   * gradient of the pre-activations, dGates [B, 4H] =
+   *   [dc_total ⊙ g ⊙ i(1−i) | dc_total ⊙ c ⊙ f(1−f) | dc_total ⊙ i ⊙ (1−g²) | dh ⊙ tanh(c') ⊙ o(1−o)].
+   */
+  lstmCellBackward(
+    act: FloatArray,
+    c: FloatArray,
+    tanhC: FloatArray,
+    dh: FloatArray,
+    dcNext: FloatArray,
+    batch: number,
+    hidden: number,
+    dGates: FloatArray,
+    dc: FloatArray,
+  ): void;
+
+  /**
+   * The pointwise part of one GRU step, fused (gate blocks in PyTorch order [r, z, n]):
+   *   r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r ⊙ h_n),  h' = n + z ⊙ (h − n),
+   * with xProj [B, 3H] = x·W_ihᵀ + b_ih and hProj [B, 3H] = h·W_hhᵀ + b_hh kept apart because r
+   * gates only the hidden part of n; h [B, H]. Writes act [B, 3H] = [r | z | n] and hNext [B, H].
+   */
+  gruCellForward(
+    xProj: FloatArray,
+    hProj: FloatArray,
+    h: FloatArray,
+    batch: number,
+    hidden: number,
+    act: FloatArray,
+    hNext: FloatArray,
+  ): void;
+
+  /**
+   * Gradient of {@link Backend.gruCellForward} from its saved act and its inputs hProj and h,
+   * given dhNext = ∂L/∂h' [B, H]: with dz_z = dhNext ⊙ (h − n) ⊙ z(1−z),
+   * dz_n = dhNext ⊙ (1 − z) ⊙ (1 − n²) and dz_r = dz_n ⊙ h_n ⊙ r(1−r), writes
+   *   dxProj [B, 3H] = [dz_r | dz_z | dz_n],  dhProj [B, 3H] = [dz_r | dz_z | dz_n ⊙ r],
+   *   dh [B, H] = dhNext ⊙ z   (the direct path only; the caller adds dhProj · W_hh).
+   */
+  gruCellBackward(
+    act: FloatArray,
+    hProj: FloatArray,
+    h: FloatArray,
+    dhNext: FloatArray,
+    batch: number,
+    hidden: number,
+    dxProj: FloatArray,
+    dhProj: FloatArray,
+    dh: FloatArray,
+  ): void;
+
+  /**
+   * Fused attention forward (see {@link AttentionParams}): writes out [bh, tq, dv] and the row
+   * log-sum-exp lse [bh, tq] without materialising the tq×tk scores (extra memory O(tq) per
+   * head plus fixed-size tiles).
+   */
+  attentionForward(p: AttentionParams, out: FloatArray, lse: FloatArray): void;
+
+  /**
+   * Gradient of {@link Backend.attentionForward} from its `out` and `lse` and the output gradient
+   * `gradOut` [bh, tq, dv], recomputing the attention weights tile by tile (FlashAttention-2,
+   * Algorithm 2): with D_i = gradOut_i·out_i and p_ij = exp(s_ij − lse_i),
+   *   dv_j = Σ_i p_ij·gradOut_i,  ds_ij = p_ij·(gradOut_i·v_j − D_i),
+   *   dq_i = scale·Σ_j ds_ij·k_j,  dk_j = scale·Σ_i ds_ij·q_i.
+   * dq [bh, tq, d], dk [bh, tk, d], dv [bh, tk, dv] are overwritten.
+   */
+  attentionBackward(
+    p: AttentionParams,
+    out: FloatArray,
+    lse: FloatArray,
+    gradOut: FloatArray,
+    dq: FloatArray,
+    dk: FloatArray,
+    dv: FloatArray,
+  ): void;
 }

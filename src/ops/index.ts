@@ -17,6 +17,13 @@ export { type CrossEntropyOptions, crossEntropy } from './loss.js';
 export { type MatmulOptions, matmul } from './matmul.js';
 export { max, maxWithIndices, mean, sum } from './reduce.js';
 export {
+  gruCellFused,
+  type LstmCellOutput,
+  lstmCellFused,
+  type RnnActivation,
+  rnnCellFused,
+} from './rnn-step.js';
+export {
   concat,
   expand,
   permute,
@@ -31,3 +38,4 @@ export {
 export { logSoftmax, softmax } from './softmax.js';
 export { abs, exp, gelu, log, neg, relu, sigmoid, sqrt, square, tanh } from './unary.js';
 export { maskedFill, where } from './where.js';
+export { flashAttention } from './flash-attention.js';

@@ -1,8 +1,10 @@
 import type { Backend } from '../backend.js';
+import { attentionBackwardJs, attentionForwardJs } from './attention.js';
 import { copyJs, gatherRowsJs, scatterAddRowsJs } from './copy.js';
 import { binaryJs, unaryBackwardJs, unaryJs, whereJs } from './elementwise.js';
 import { gemmJs } from './gemm.js';
 import { reduceJs } from './reduce.js';
+import { gruCellBackwardJs, gruCellForwardJs, lstmCellBackwardJs, lstmCellForwardJs } from './rnn-step.js';
 import { softmaxBackwardJs, softmaxJs } from './softmax.js';
 
 /** The pure-TypeScript reference backend: no native code, runs in any JavaScript engine. */
@@ -23,5 +25,11 @@ export function createJsBackend(): Backend {
     fill: (out, value) => {
       out.fill(value);
     },
+    lstmCellForward: lstmCellForwardJs,
+    lstmCellBackward: lstmCellBackwardJs,
+    gruCellForward: gruCellForwardJs,
+    gruCellBackward: gruCellBackwardJs,
+    attentionForward: attentionForwardJs,
+    attentionBackward: attentionBackwardJs,
   };
 }

@@ -56,6 +56,72 @@ export interface NativeAddon {
   /** meta: [ndim, outShape..., condShape..., aShape..., bShape...] */
   where(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array, meta: Float64Array): void;
   fill(out: Float32Array, value: number): void;
+  /** The fused LSTM/GRU step kernels; arrays first, then batch and hidden (see backend.ts). */
+  lstmCellForward(
+    gates: Float32Array,
+    c: Float32Array,
+    act: Float32Array,
+    cNext: Float32Array,
+    tanhC: Float32Array,
+    hNext: Float32Array,
+    batch: number,
+    hidden: number,
+  ): void;
+  lstmCellBackward(
+    act: Float32Array,
+    c: Float32Array,
+    tanhC: Float32Array,
+    dh: Float32Array,
+    dcNext: Float32Array,
+    dGates: Float32Array,
+    dc: Float32Array,
+    batch: number,
+    hidden: number,
+  ): void;
+  gruCellForward(
+    xProj: Float32Array,
+    hProj: Float32Array,
+    h: Float32Array,
+    act: Float32Array,
+    hNext: Float32Array,
+    batch: number,
+    hidden: number,
+  ): void;
+  gruCellBackward(
+    act: Float32Array,
+    hProj: Float32Array,
+    h: Float32Array,
+    dhNext: Float32Array,
+    dxProj: Float32Array,
+    dhProj: Float32Array,
+    dh: Float32Array,
+    batch: number,
+    hidden: number,
+  ): void;
+  /** params: [bh, tq, tk, d, dv, scale, causal, maskHeads, maskStrideB, maskStrideH, maskStrideQ] */
+  attentionForward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    mask: Uint8Array | null,
+    out: Float32Array,
+    lse: Float32Array,
+    params: Float64Array,
+  ): void;
+  /** params as for attentionForward; dq, dk, dv are overwritten. */
+  attentionBackward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    mask: Uint8Array | null,
+    out: Float32Array,
+    lse: Float32Array,
+    dout: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    params: Float64Array,
+  ): void;
   info(): NativeAddonInfo;
   /** Throws if 'openblas' is requested but was not compiled in. */
   setGemm(kind: 'openblas' | 'builtin'): void;
@@ -77,6 +143,12 @@ const FUNCTIONS = [
   'scatterAddRows',
   'where',
   'fill',
+  'lstmCellForward',
+  'lstmCellBackward',
+  'gruCellForward',
+  'gruCellBackward',
+  'attentionForward',
+  'attentionBackward',
   'info',
   'setGemm',
   'setThreads',
@@ -94,6 +166,31 @@ const ADDON_PATH = '../../../build/Release/heed_native.node';
 
 let cached: NativeAddon | Error | undefined;
 
+/**
+ * How idle OpenMP threads wait for the next kernel, unless the user chose already
+ * (OMP_WAIT_POLICY, or the runtimes' own GOMP_SPINCOUNT / KMP_BLOCKTIME). The OpenMP runtime
+ * reads these when the addon pulls it in, so this runs before the require.
+ *
+ * libgomp's default spins an idle thread 300,000 times (milliseconds) before it sleeps. Alone on
+ * the machine that is the fastest, but when other processes compete for the cores a spinning
+ * thread holds a core the working thread needs, and every parallel region then waits for a
+ * descheduled teammate. Measured on 2 cores with an LSTM forward+backward (B 32, T 20, I 64,
+ * H 256, 2 threads): spinning ~16–28 ms idle, 40–90 ms next to one `yes`, 0.6–2 s among several
+ * busy processes; PASSIVE (sleep at once, woken by a futex: ~15–40 µs more per parallel region)
+ * ~25–33 ms idle, 25–40 ms next to `yes`, 26–140 ms among several. Shorter spins
+ * (GOMP_SPINCOUNT 1000–10000) landed in between, degrading as the spin grew.
+ */
+function setOpenMpWaitDefault(env: NodeJS.ProcessEnv): void {
+  if (
+    env.OMP_WAIT_POLICY !== undefined ||
+    env.GOMP_SPINCOUNT !== undefined ||
+    env.KMP_BLOCKTIME !== undefined
+  ) {
+    return;
+  }
+  env.OMP_WAIT_POLICY = 'PASSIVE';
+}
+
 /** Loads the addon once; returns the Error (never throws) when it is missing or unusable. */
 export function loadAddon(): NativeAddon | Error {
   if (cached !== undefined) return cached;
@@ -101,6 +198,7 @@ export function loadAddon(): NativeAddon | Error {
   // see native/gemm.c). OpenBLAS reads this when the addon pulls it in; without it, OpenBLAS
   // starts its own thread pool, whose busy-waiting steals a core from heed's threads.
   process.env.OPENBLAS_NUM_THREADS ??= '1';
+  setOpenMpWaitDefault(process.env);
   try {
     const mod: unknown = createRequire(import.meta.url)(ADDON_PATH);
     cached = isNativeAddon(mod)

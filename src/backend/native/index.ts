@@ -7,7 +7,7 @@
  * only; the registry routes float64 tensors to js, and a Float64Array reaching here is a bug
  * that throws.
  */
-import type { Backend, BinaryOp, FloatArray, ReduceOp, UnaryOp } from '../backend.js';
+import type { AttentionParams, Backend, BinaryOp, FloatArray, ReduceOp, UnaryOp } from '../backend.js';
 import { loadAddon, type NativeAddon, type NativeAddonInfo } from './addon.js';
 
 /** Op codes: must match the enums in native/heed.h. */
@@ -39,6 +39,26 @@ const REDUCE_CODES: Readonly<Record<ReduceOp, number>> = { sum: 0, max: 1 };
 /** Number of GEMM parameter slots (layout documented on {@link NativeAddon.gemm}). */
 const GEMM_PARAMS = 14;
 
+/** Number of attention parameter slots (layout documented on {@link NativeAddon.attentionForward}). */
+const ATTENTION_PARAMS = 11;
+
+/** Writes an attention problem's sizes and mask layout into the reused parameter slots. */
+function attentionParamsOf(p: AttentionParams, slots: Float64Array): Float64Array {
+  const m = p.mask;
+  slots[0] = p.bh;
+  slots[1] = p.tq;
+  slots[2] = p.tk;
+  slots[3] = p.d;
+  slots[4] = p.dv;
+  slots[5] = p.scale;
+  slots[6] = p.causal ? 1 : 0;
+  slots[7] = m?.heads ?? 1;
+  slots[8] = m?.strideB ?? 0;
+  slots[9] = m?.strideH ?? 0;
+  slots[10] = m?.strideQ ?? 0;
+  return slots;
+}
+
 function f32(x: FloatArray, kernel: string, name: string): Float32Array {
   if (x instanceof Float32Array) return x;
   throw new TypeError(
@@ -49,6 +69,7 @@ function f32(x: FloatArray, kernel: string, name: string): Float32Array {
 /** Creates the native backend over a loaded addon. */
 export function createNativeBackend(addon: NativeAddon): Backend {
   const gemmParams = new Float64Array(GEMM_PARAMS);
+  const attentionParams = new Float64Array(ATTENTION_PARAMS);
   let meta = new Float64Array(64);
 
   /** The shared shape buffer, grown (rarely) to hold `size` slots. */
@@ -175,6 +196,93 @@ export function createNativeBackend(addon: NativeAddon): Backend {
 
     fill(out, value) {
       addon.fill(f32(out, 'fill', 'out'), value);
+    },
+
+    lstmCellForward(gates, c, batch, hidden, act, cNext, tanhC, hNext) {
+      const K = 'lstmCellForward';
+      addon.lstmCellForward(
+        f32(gates, K, 'gates'),
+        f32(c, K, 'c'),
+        f32(act, K, 'act'),
+        f32(cNext, K, 'cNext'),
+        f32(tanhC, K, 'tanhC'),
+        f32(hNext, K, 'hNext'),
+        batch,
+        hidden,
+      );
+    },
+
+    lstmCellBackward(act, c, tanhC, dh, dcNext, batch, hidden, dGates, dc) {
+      const K = 'lstmCellBackward';
+      addon.lstmCellBackward(
+        f32(act, K, 'act'),
+        f32(c, K, 'c'),
+        f32(tanhC, K, 'tanhC'),
+        f32(dh, K, 'dh'),
+        f32(dcNext, K, 'dcNext'),
+        f32(dGates, K, 'dGates'),
+        f32(dc, K, 'dc'),
+        batch,
+        hidden,
+      );
+    },
+
+    gruCellForward(xProj, hProj, h, batch, hidden, act, hNext) {
+      const K = 'gruCellForward';
+      addon.gruCellForward(
+        f32(xProj, K, 'xProj'),
+        f32(hProj, K, 'hProj'),
+        f32(h, K, 'h'),
+        f32(act, K, 'act'),
+        f32(hNext, K, 'hNext'),
+        batch,
+        hidden,
+      );
+    },
+
+    gruCellBackward(act, hProj, h, dhNext, batch, hidden, dxProj, dhProj, dh) {
+      const K = 'gruCellBackward';
+      addon.gruCellBackward(
+        f32(act, K, 'act'),
+        f32(hProj, K, 'hProj'),
+        f32(h, K, 'h'),
+        f32(dhNext, K, 'dhNext'),
+        f32(dxProj, K, 'dxProj'),
+        f32(dhProj, K, 'dhProj'),
+        f32(dh, K, 'dh'),
+        batch,
+        hidden,
+      );
+    },
+
+    attentionForward(p, out, lse) {
+      const K = 'attentionForward';
+      addon.attentionForward(
+        f32(p.q, K, 'q'),
+        f32(p.k, K, 'k'),
+        f32(p.v, K, 'v'),
+        p.mask?.data ?? null,
+        f32(out, K, 'out'),
+        f32(lse, K, 'lse'),
+        attentionParamsOf(p, attentionParams),
+      );
+    },
+
+    attentionBackward(p, out, lse, gradOut, dq, dk, dv) {
+      const K = 'attentionBackward';
+      addon.attentionBackward(
+        f32(p.q, K, 'q'),
+        f32(p.k, K, 'k'),
+        f32(p.v, K, 'v'),
+        p.mask?.data ?? null,
+        f32(out, K, 'out'),
+        f32(lse, K, 'lse'),
+        f32(gradOut, K, 'gradOut'),
+        f32(dq, K, 'dq'),
+        f32(dk, K, 'dk'),
+        f32(dv, K, 'dv'),
+        attentionParamsOf(p, attentionParams),
+      );
     },
   };
 }

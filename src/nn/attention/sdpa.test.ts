@@ -202,7 +202,8 @@ describeEachBackend('scaledDotProductAttention', (backend) => {
     const v = rand32([2, 5, 2], 23);
     const r = scaledDotProductAttention(q, k, v, { needWeights: false });
     assert.equal(r.weights, null);
-    assertClose(r.context, scaledDotProductAttention(q, k, v).context, 0, 0);
+    // Without weights the fused flashAttention op runs: equal up to float32 rounding.
+    assertClose(r.context, scaledDotProductAttention(q, k, v).context);
     assert.throws(() => scaledDotProductAttention(q, rand32([2, 5, 3], 1), v), {
       name: 'ShapeError',
       message: /scaledDotProductAttention: expected .*got \[2, 3, 4\], \[2, 5, 3\], \[2, 5, 2\]/,

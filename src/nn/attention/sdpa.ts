@@ -1,6 +1,8 @@
 import { mul } from '../../ops/binary.js';
 import { broadcastShapes } from '../../ops/broadcast.js';
+import { flashAttention } from '../../ops/flash-attention.js';
 import { matmul } from '../../ops/matmul.js';
+import { Mask } from '../../tensor/mask.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../../util/errors.js';
 import type { Generator } from '../../util/random.js';
@@ -22,7 +24,10 @@ export interface SdpaOptions {
   dropout?: number;
   training?: boolean;
   generator?: Generator;
-  /** Return the weights (default true); false lets a fused kernel skip them. */
+  /**
+   * Return the weights (default true). With false, no dropout in effect and a boolean mask (or
+   * none), the fused {@link flashAttention} computes the context without storing the weights.
+   */
   needWeights?: boolean;
 }
 
@@ -40,7 +45,9 @@ export interface SdpaResult {
  *
  * This is the composition of ops and the reference for any fused kernel. A query row with every
  * key masked gets zero weights and a zero context, not PyTorch's NaN. With dropout, the context
- * uses dropped-out weights while the returned weights are the softmax itself.
+ * uses dropped-out weights while the returned weights are the softmax itself. Without weights
+ * (`needWeights: false`), dropout or a float mask, the fused `flashAttention` op computes the
+ * same context in O(Tq) memory per head instead of O(Tq·Tk).
  */
 export function scaledDotProductAttention(
   q: Tensor,
@@ -78,6 +85,13 @@ export function scaledDotProductAttention(
   const scale = options.scale ?? 1 / Math.sqrt(d);
   if (!Number.isFinite(scale)) throw new HeedError(`${op}: scale must be finite, got ${scale}`);
   if (options.mask !== undefined) checkMaskShape(op, options.mask.shape, [...batch, tq, tk]);
+
+  const mask = options.mask;
+  const dropoutActive = (options.dropout ?? 0) > 0 && (options.training ?? true);
+  if (options.needWeights === false && !dropoutActive && (mask === undefined || mask instanceof Mask)) {
+    const context = flashAttention(q, k, v, { causal: options.causal ?? false, scale, mask }); // [..., Tq, Dv]
+    return { context, weights: null };
+  }
 
   const scores = mul(matmul(q, k, { transB: true }), scale); // [..., Tq, Tk]
   const causal = options.causal ? maskScores(op, scores, causalMask(tq, tk)) : scores;

@@ -6,7 +6,8 @@ import { fmtShape, HeedError, ShapeError } from '../../util/errors.js';
 import { type InitOptions, uniformParam } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
-import { gruStep, type LstmState, lstmStep, type Nonlinearity, rnnStep } from './steps.js';
+import { runGruStep, runLstmStep, runRnnStep } from './fused.js';
+import type { LstmState, Nonlinearity } from './steps.js';
 
 export interface CellConfig {
   /** Learn the biases b_ih and b_hh (default true). */
@@ -96,7 +97,7 @@ export class RNNCell extends RecurrentCell {
   /** x [B, I], h [B, H] (default zeros) → h' [B, H]. */
   forward(x: Tensor, h?: Tensor): Tensor {
     const xProj = this.project(x);
-    return rnnStep(xProj, this.state('h', h, x), this.weightHh, this.biasHh, this.nonlinearity);
+    return runRnnStep(xProj, this.state('h', h, x), this.weightHh, this.biasHh, this.nonlinearity);
   }
 }
 
@@ -109,7 +110,7 @@ export class LSTMCell extends RecurrentCell {
   /** x [B, I], h and c [B, H] (default zeros) → { h', c' } [B, H]. */
   forward(x: Tensor, h?: Tensor, c?: Tensor): LstmState {
     const xProj = this.project(x);
-    return lstmStep(xProj, this.state('h', h, x), this.state('c', c, x), this.weightHh, this.biasHh);
+    return runLstmStep(xProj, this.state('h', h, x), this.state('c', c, x), this.weightHh, this.biasHh);
   }
 }
 
@@ -122,6 +123,6 @@ export class GRUCell extends RecurrentCell {
   /** x [B, I], h [B, H] (default zeros) → h' [B, H]. */
   forward(x: Tensor, h?: Tensor): Tensor {
     const xProj = this.project(x);
-    return gruStep(xProj, this.state('h', h, x), this.weightHh, this.biasHh);
+    return runGruStep(xProj, this.state('h', h, x), this.weightHh, this.biasHh);
   }
 }

@@ -1,4 +1,5 @@
 export { type CellConfig, GRUCell, LSTMCell, RNNCell, type RNNCellConfig } from './cells.js';
+export { fusedRnnSteps, runGruStep, runLstmStep, runRnnStep, setFusedRnnSteps } from './fused.js';
 export {
   type CellKind,
   type DirectionWeights,

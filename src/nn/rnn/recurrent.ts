@@ -8,8 +8,9 @@ import { Mask } from '../../tensor/mask.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../../util/errors.js';
 import { defaultGenerator, type Generator } from '../../util/random.js';
+import { runGruStep, runLstmStep, runRnnStep } from './fused.js';
 import { unbind } from './split.js';
-import { gruStep, lstmStep, type Nonlinearity, rnnStep } from './steps.js';
+import type { Nonlinearity } from './steps.js';
 
 /**
  * The functional core of the multi-layer recurrent layers: weights in, sequences out. The
@@ -220,13 +221,13 @@ function runDirection(
     const live = sched.stepMasks[t];
     let hNext: Tensor;
     if (spec.kind === 'lstm' && c !== null) {
-      const next = lstmStep(xs[t], h, c, w.weightHh, stepHh);
+      const next = runLstmStep(xs[t], h, c, w.weightHh, stepHh);
       c = live === null ? next.c : where(live, next.c, c);
       hNext = next.h;
     } else if (spec.kind === 'gru') {
-      hNext = gruStep(xs[t], h, w.weightHh, stepHh);
+      hNext = runGruStep(xs[t], h, w.weightHh, stepHh);
     } else {
-      hNext = rnnStep(xs[t], h, w.weightHh, stepHh, spec.nonlinearity);
+      hNext = runRnnStep(xs[t], h, w.weightHh, stepHh, spec.nonlinearity);
     }
     h = live === null ? hNext : where(live, hNext, h);
     outputs[t] = h;

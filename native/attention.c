@@ -1,0 +1,510 @@
+/*
+ * Fused scaled dot-product attention, FlashAttention style: the Tq×Tk score matrix is never
+ * materialised. Queries and keys are cut into BR×BC tiles; each score tile lives in a per-thread
+ * buffer only while it is used.
+ *
+ * Forward (Dao et al. 2022, Algorithm 1, with FlashAttention-2's deferred normalisation): for a
+ * block of BR queries, walk the key blocks keeping a running row maximum m, a running sum
+ * l = Σ exp(s − m) and an unnormalised output O:
+ *   S = scale·Qᵢ·Kⱼᵀ (masked entries −∞),  m' = max(m, rowmax S),  P = exp(S − m'),
+ *   l = l·exp(m − m') + rowsum P,  O = O·exp(m − m') + P·Vⱼ,  m = m',
+ * then out = O / l and L = m + log l (the row log-sum-exp the backward needs).
+ *
+ * Backward (FlashAttention-2, Algorithm 2): D = rowsum(dO ∘ O); for a block of BC keys walk the
+ * query blocks, recomputing P = exp(S − L) tile by tile:
+ *   dVⱼ += Pᵀ·dOᵢ,  dP = dOᵢ·Vⱼᵀ,  dS = P ∘ (dP − D),  dQᵢ += scale·dS·Kⱼ,  dKⱼ += scale·dSᵀ·Qᵢ.
+ * Extra memory, never O(Tq·Tk): L (from the forward) and D, O(BH·Tq); per thread, fixed-size tiles
+ * plus one head's inputs packed for the micro-kernel (K and V in the forward, Q and dO in the
+ * backward: O(T·D), reused for all of that head's blocks) and, when the key blocks of one head
+ * are shared between threads, one Tq×D partial dQ.
+ *
+ * Every tile product runs on the packed GEMM micro-kernel (gemm_kernel_*.c: AVX-512, AVX2 or
+ * portable C); the row work (max, exp, sums) is written as lane-parallel loops around a
+ * branch-free exp so it vectorises at the same width. A row with no allowed key gets output 0,
+ * L = −inf and zero gradients; it never produces NaN.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "attention.h"
+#include "gemm_blocked.h"
+#include "gemm_kernel.h"
+#include "heed.h"
+
+/* Tile sizes: about 64 queries (rounded up to whole MR-row panels of the micro-kernel: 70 for
+ * AVX-512, 66 for AVX2) by 64 keys (whole NR-column panels), so a score tile is ~16 KB and one
+ * tile step's operands (Qᵢ, Kⱼ, Vⱼ, S, O for head sizes up to 128) stay in L2. Measured on
+ * Zen 4: 64 to 126 query rows perform within noise for T = 1024, and smaller blocks waste less
+ * on the causal diagonal and on short sequences. Override with -D when tuning. */
+#ifndef HEED_ATT_ROWS
+#define HEED_ATT_ROWS 64
+#endif
+#ifndef HEED_ATT_BC
+#define HEED_ATT_BC 64
+#endif
+#define BR (HEED_MR * ((HEED_ATT_ROWS + HEED_MR - 1) / HEED_MR))
+#define BC HEED_ATT_BC
+/* Key blocks start on a B panel boundary, so a head packed once serves every block. */
+_Static_assert(BC % HEED_NR == 0, "HEED_ATT_BC must be a multiple of HEED_NR");
+
+static int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
+static int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
+/* Floats of a buffer region, rounded up to a 64-byte line so the next region stays aligned. */
+static int64_t region(int64_t floats) { return (floats + 15) & ~(int64_t)15; }
+/* Rows of an A operand packed in MR-row panels; columns of a B operand packed in NR panels. */
+static int64_t panel_rows(int64_t m) { return ceil_div(m, HEED_MR) * HEED_MR; }
+static int64_t panel_cols(int64_t n) { return ceil_div(n, HEED_NR) * HEED_NR; }
+
+static int thread_id(void) {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+/*
+ * exp(x) for the softmax rows, branch-free so the loops calling it vectorise: Cephes' expf
+ * (x = n·ln2 + r, |r| ≤ ln2/2, with ln2 split in two for an exact reduction, e^r by a degree-6
+ * polynomial, 2ⁿ built in the exponent bits). Within 1 ulp of exp on [−87, 88] (checked on every
+ * 7th float); arguments below −87 give exactly 0 (so −inf, a masked score, gives 0); NaN
+ * propagates.
+ */
+static inline float fast_expf(float x) {
+  const float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  /* n = round(x / ln2) by the 1.5·2²³ trick (floorf would not vectorise under strict FP). */
+  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * r * r + r + 1.0f;
+  /* 2ⁿ from its exponent bits (a union: C11 type punning that GCC keeps in vector registers). */
+  const union {
+    int32_t i;
+    float f;
+  } pow2n = {.i = ((int32_t)n + 127) << 23};
+  const float e = y * pow2n.f;
+  return x < -87.0f ? 0.0f : (x != x ? x : e);
+}
+
+/* C[m×n] (row stride ldc) = alpha·A·B + beta·C, with A packed as MR-row panels of depth kc
+ * (heed_pack_a) and B as NR-column panels (heed_pack_b) that start `b_stride` floats apart: kc·NR
+ * for a block packed on its own, T·NR for rows kc of a whole packed head. Edge tiles are trimmed
+ * by the kernel. */
+static void tile_gemm(int64_t m, int64_t n, int64_t kc, const float *ap, const float *bp,
+                      int64_t b_stride, float *c, int64_t ldc, float alpha, float beta) {
+  for (int64_t i = 0; i < m; i += HEED_MR) {
+    const int mr = (int)min64(HEED_MR, m - i);
+    for (int64_t j = 0; j < n; j += HEED_NR)
+      heed_gemm_micro(kc, ap + i * kc, bp + j / HEED_NR * b_stride, c + i * ldc + j, ldc, alpha,
+                      beta, mr, (int)min64(HEED_NR, n - j));
+  }
+}
+
+/* The mask rows of head b, or NULL without a mask. */
+static const uint8_t *mask_of_head(const heed_attention_args *a, int64_t b) {
+  if (a->mask == NULL) return NULL;
+  return a->mask + (b / a->mask_heads) * a->mask_stride_b + (b % a->mask_heads) * a->mask_stride_h;
+}
+
+/* Whether the score tile (queries i0.., keys j0..j0+bc) has entries to block. */
+static int tile_needs_mask(const heed_attention_args *a, const uint8_t *mh, int64_t i0, int64_t j0,
+                           int64_t bc) {
+  return mh != NULL || (a->causal && j0 + bc - 1 > i0);
+}
+
+/* Sets disallowed scores of a tile (row stride BC) to −inf: the boolean mask (0 = blocked), then
+ * the causal bound (query i sees keys j ≤ i, top-left aligned). */
+static void mask_tile(const heed_attention_args *a, const uint8_t *mh, int64_t i0, int64_t br,
+                      int64_t j0, int64_t bc, float *s) {
+  for (int64_t r = 0; r < br; r++) {
+    float *sr = s + r * BC;
+    if (mh != NULL) {
+      const uint8_t *mr = mh + (i0 + r) * a->mask_stride_q + j0;
+      HEED_IVDEP for (int64_t c = 0; c < bc; c++) sr[c] = mr[c] ? sr[c] : -INFINITY;
+    }
+    if (a->causal) {
+      const int64_t first = i0 + r - j0 + 1; /* first column in query i0 + r's future */
+      for (int64_t c = first < 0 ? 0 : first; c < bc; c++) sr[c] = -INFINITY;
+    }
+  }
+}
+
+/* Row reductions keep LANES partial results, one per vector lane: the inner loops over u then
+ * vectorise at any width with no reassociation of float sums (and without OpenMP). They are kept
+ * rolled (HEED_LANES_LOOP) so the loop vectoriser, not the less reliable straight-line one, sees
+ * them. */
+#define LANES 16
+#define HEED_LANES_LOOP _Pragma("GCC unroll 1") for (int u = 0; u < LANES; u++)
+
+static float row_max(const float *x, int64_t n) {
+  float acc[LANES];
+  for (int u = 0; u < LANES; u++) acc[u] = -INFINITY;
+  int64_t c = 0;
+  for (; c + LANES <= n; c += LANES)
+    HEED_LANES_LOOP acc[u] = x[c + u] > acc[u] ? x[c + u] : acc[u];
+  float m = -INFINITY;
+  for (; c < n; c++) m = x[c] > m ? x[c] : m;
+  for (int u = 0; u < LANES; u++) m = acc[u] > m ? acc[u] : m;
+  return m;
+}
+
+/* x[c] = exp(x[c] − shift) in place. */
+static void exp_shift(float *x, int64_t n, float shift) {
+  HEED_IVDEP for (int64_t c = 0; c < n; c++) x[c] = fast_expf(x[c] - shift);
+}
+
+/* x[c] = exp(x[c] − shift) in place, adding the values into the LANES partial sums `lanes`
+ * after scaling those by `corr`: the running softmax denominator of a row stays spread over the
+ * lanes until the row is finished, so no tile pays for a horizontal sum. */
+static void exp_shift_accumulate(float *x, int64_t n, float shift, float *lanes, float corr) {
+  HEED_LANES_LOOP lanes[u] *= corr;
+  int64_t c = 0;
+  for (; c + LANES <= n; c += LANES)
+    HEED_LANES_LOOP {
+      const float e = fast_expf(x[c + u] - shift);
+      x[c + u] = e;
+      lanes[u] += e;
+    }
+  for (; c < n; c++) {
+    const float e = fast_expf(x[c] - shift);
+    x[c] = e;
+    lanes[c % LANES] += e;
+  }
+}
+
+static float lanes_sum(const float *lanes) {
+  float sum = 0.0f;
+  for (int u = 0; u < LANES; u++) sum += lanes[u];
+  return sum;
+}
+
+/* Σ a[c]·b[c]. */
+static float dot(const float *a, const float *b, int64_t n) {
+  float acc[LANES] = {0};
+  int64_t c = 0;
+  for (; c + LANES <= n; c += LANES)
+    HEED_LANES_LOOP acc[u] += a[c + u] * b[c + u];
+  for (; c < n; c++) acc[c % LANES] += a[c] * b[c];
+  return lanes_sum(acc);
+}
+
+/* ---- forward ---- */
+
+/* One thread's buffers for the forward. The head's K and V are packed once and reused for all
+ * of that head's query blocks the thread takes (O(tk·(d + dv)) floats: one head's keys and
+ * values, never a tq×tk matrix); the rest are fixed-size tiles. */
+typedef struct {
+  float *qa;    /* Qᵢ packed as A: panel_rows(BR) × d */
+  float *s;     /* S, then P: BR × BC */
+  float *pa;    /* P packed as A: BR × BC */
+  float *o;     /* unnormalised output: BR × dv */
+  float *m;     /* running row max: BR */
+  float *l;     /* running row sums, LANES partial sums per row: BR × LANES */
+  float *mt;    /* the current tile's row max: BR */
+  float *kt;    /* the head's Kᵀ as B: d × panel_cols(tk); key block j0 at kt + j0·d */
+  float *vp;    /* the head's V as B: panels of tk rows; key block j0 at vp + j0·NR */
+  int64_t head; /* the head kt and vp hold, −1 before the first */
+} fwd_ws;
+
+static int64_t fwd_ws_floats(int64_t tk, int64_t d, int64_t dv) {
+  return region(BR * d) + 2 * region(BR * BC) + region(BR * dv) + 2 * region(BR) +
+         region(BR * LANES) +
+         region(d * panel_cols(tk)) + region(tk * panel_cols(dv));
+}
+
+static fwd_ws fwd_ws_at(float *base, int64_t tk, int64_t d, int64_t dv) {
+  fwd_ws w;
+  float *p = base;
+  w.qa = p, p += region(BR * d);
+  w.s = p, p += region(BR * BC);
+  w.pa = p, p += region(BR * BC);
+  w.o = p, p += region(BR * dv);
+  w.m = p, p += region(BR);
+  w.l = p, p += region(BR * LANES);
+  w.mt = p, p += region(BR);
+  w.kt = p, p += region(d * panel_cols(tk));
+  w.vp = p;
+  w.head = -1;
+  return w;
+}
+
+/* Output rows i0..i0+BR of head b (Algorithm 1 for one query block). */
+static void forward_block(const heed_attention_args *a, int64_t b, int64_t i0, float *out,
+                          float *lse, fwd_ws *w) {
+  const int64_t d = a->d, dv = a->dv, tq = a->tq, tk = a->tk;
+  const int64_t br = min64(BR, tq - i0);
+  const uint8_t *mh = mask_of_head(a, b);
+  if (w->head != b) {
+    /* Kᵀ as B (element (p, j) is K[j, p]) and V as B, for every key block of the head. */
+    heed_pack_b(d, tk, a->k + b * tk * d, 1, d, w->kt);
+    heed_pack_b(tk, dv, a->v + b * tk * dv, dv, 1, w->vp);
+    w->head = b;
+  }
+  heed_pack_a(br, d, a->q + (b * tq + i0) * d, d, 1, w->qa);
+  for (int64_t r = 0; r < br; r++) w->m[r] = -INFINITY;
+  memset(w->l, 0, sizeof(float) * (size_t)(br * LANES));
+  memset(w->o, 0, sizeof(float) * (size_t)(br * dv));
+  /* Causal: keys after the block's last query are blocked for all its rows, so stop there. */
+  const int64_t jend = a->causal ? min64(tk, i0 + br) : tk;
+  for (int64_t j0 = 0; j0 < jend; j0 += BC) {
+    const int64_t bc = min64(BC, jend - j0);
+    tile_gemm(br, bc, d, w->qa, w->kt + j0 * d, d * HEED_NR, w->s, BC, a->scale, 0.0f); /* S */
+    if (tile_needs_mask(a, mh, i0, j0, bc)) mask_tile(a, mh, i0, br, j0, bc, w->s);
+    /* Every row's max first: independent reductions the core can overlap. */
+    for (int64_t r = 0; r < br; r++) w->mt[r] = row_max(w->s + r * BC, bc);
+    int any = 0;
+    for (int64_t r = 0; r < br; r++) {
+      float *sr = w->s + r * BC;
+      const float mnew = w->mt[r] > w->m[r] ? w->mt[r] : w->m[r];
+      if (mnew == -INFINITY) {
+        /* No allowed key in this row yet: P = 0 (exp(−inf − (−inf)) would be NaN). */
+        memset(sr, 0, sizeof(float) * (size_t)bc);
+        continue;
+      }
+      const float corr = expf(w->m[r] - mnew); /* 0 when m was −inf */
+      exp_shift_accumulate(sr, bc, mnew, w->l + r * LANES, corr);
+      if (corr != 1.0f) {
+        float *orow = w->o + r * dv;
+        HEED_IVDEP for (int64_t c = 0; c < dv; c++) orow[c] *= corr;
+      }
+      w->m[r] = mnew;
+      any = 1;
+    }
+    if (!any) continue;
+    /* O += P·Vⱼ */
+    heed_pack_a(br, bc, w->s, BC, 1, w->pa);
+    tile_gemm(br, dv, bc, w->pa, w->vp + j0 * HEED_NR, tk * HEED_NR, w->o, dv, 1.0f, 1.0f);
+  }
+  for (int64_t r = 0; r < br; r++) {
+    const float l = lanes_sum(w->l + r * LANES);
+    const float *orow = w->o + r * dv;
+    float *dst = out + (b * tq + i0 + r) * dv;
+    if (l > 0.0f) {
+      const float inv = 1.0f / l;
+      HEED_IVDEP for (int64_t c = 0; c < dv; c++) dst[c] = orow[c] * inv;
+      lse[b * tq + i0 + r] = w->m[r] + logf(l);
+    } else {
+      /* Every key masked: zero output, L = −inf (the backward then gives zero gradients). */
+      memset(dst, 0, sizeof(float) * (size_t)dv);
+      lse[b * tq + i0 + r] = -INFINITY;
+    }
+  }
+}
+
+/* Threads for a problem of bh·tq·tk·(d + dv) multiply-adds (the kernel's FLOPs / 2). */
+static int threads_for(const heed_attention_args *a) {
+  return heed_threads_for(a->bh * a->tq * a->tk * (a->d + a->dv));
+}
+
+static float *alloc_floats(int64_t floats) {
+  const size_t bytes = ((size_t)floats * sizeof(float) + 63) & ~(size_t)63;
+  return aligned_alloc(64, bytes > 0 ? bytes : 64);
+}
+
+int heed_attention_forward(const heed_attention_args *a, float *out, float *lse) {
+  const int64_t bh = a->bh, tq = a->tq, tk = a->tk, d = a->d, dv = a->dv;
+  if (bh == 0 || tq == 0) return HEED_OK;
+  const int64_t nqb = ceil_div(tq, BR), items = bh * nqb;
+  int nt = threads_for(a);
+  if (nt > items) nt = (int)items;
+  const int64_t per = fwd_ws_floats(tk, d, dv);
+  float *ws = alloc_floats(nt * per);
+  if (ws == NULL) return HEED_ENOMEM;
+  /* Query blocks are independent. Items are numbered head by head, so a thread's next block is
+   * usually of the head it has packed; causal blocks differ in cost, hence dynamic scheduling. */
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int t = thread_id();
+    fwd_ws w = fwd_ws_at(ws + t * per, tk, d, dv);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t it = 0; it < items; it++) forward_block(a, it / nqb, it % nqb * BR, out, lse, &w);
+  }
+  free(ws);
+  return HEED_OK;
+}
+
+/* ---- backward ---- */
+
+/* One thread's buffers for the backward: the head's Q and dO packed once (as A and as B), the
+ * current key block's K and V packed three ways, and fixed-size tiles. */
+typedef struct {
+  float *qa;  /* the head's Q as A: panel_rows(tq) × d; query block i0 at qa + i0·d */
+  float *qb;  /* the head's Q as B: panels of tq rows; block i0 at qb + i0·NR */
+  float *ga;  /* the head's dO as A: panel_rows(tq) × dv */
+  float *gb;  /* the head's dO as B: panels of tq rows */
+  float *kt;  /* Kⱼᵀ as B: d × BC */
+  float *vt;  /* Vⱼᵀ as B: dv × BC */
+  float *kp;  /* Kⱼ as B: BC × panel_cols(d) */
+  float *s;   /* P: BR × BC */
+  float *dp;  /* dP, then dS: BR × BC */
+  float *pa;  /* dS packed as A: BR × BC */
+  float *ta;  /* Pᵀ or dSᵀ packed as A: panel_rows(BC) × BR */
+  int64_t head; /* the head qa..gb hold, −1 before the first */
+} bwd_ws;
+
+static int64_t bwd_ws_floats(int64_t tq, int64_t d, int64_t dv) {
+  return region(panel_rows(tq) * d) + region(tq * panel_cols(d)) + region(panel_rows(tq) * dv) +
+         region(tq * panel_cols(dv)) + region(d * BC) + region(dv * BC) +
+         region(BC * panel_cols(d)) + 3 * region(BR * BC) + region(panel_rows(BC) * BR);
+}
+
+static bwd_ws bwd_ws_at(float *base, int64_t tq, int64_t d, int64_t dv) {
+  bwd_ws w;
+  float *p = base;
+  w.qa = p, p += region(panel_rows(tq) * d);
+  w.qb = p, p += region(tq * panel_cols(d));
+  w.ga = p, p += region(panel_rows(tq) * dv);
+  w.gb = p, p += region(tq * panel_cols(dv));
+  w.kt = p, p += region(d * BC);
+  w.vt = p, p += region(dv * BC);
+  w.kp = p, p += region(BC * panel_cols(d));
+  w.s = p, p += region(BR * BC);
+  w.dp = p, p += region(BR * BC);
+  w.pa = p, p += region(BR * BC);
+  w.ta = p;
+  w.head = -1;
+  return w;
+}
+
+typedef struct {
+  const heed_attention_args *a;
+  const float *out, *lse, *dout;
+  float *drow; /* D = rowsum(dO ∘ O): bh·tq */
+  float *dq, *dk, *dv;
+} bwd_job;
+
+/* D for rows [lo, hi) of the flattened [bh·tq]. */
+static void drow_range(void *ctx, int64_t lo, int64_t hi) {
+  const bwd_job *J = ctx;
+  const int64_t dv = J->a->dv;
+  for (int64_t r = lo; r < hi; r++) J->drow[r] = dot(J->out + r * dv, J->dout + r * dv, dv);
+}
+
+/* dK, dV of keys j0..j0+BC of head b (written), and their share of dQ added to dq_head
+ * [tq, d] (FlashAttention-2, Algorithm 2, for one key block). */
+static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_head, bwd_ws *w) {
+  const heed_attention_args *a = J->a;
+  const int64_t d = a->d, dv = a->dv, tq = a->tq, tk = a->tk;
+  const int64_t bc = min64(BC, tk - j0);
+  const uint8_t *mh = mask_of_head(a, b);
+  if (w->head != b) {
+    heed_pack_a(tq, d, a->q + b * tq * d, d, 1, w->qa);
+    heed_pack_b(tq, d, a->q + b * tq * d, d, 1, w->qb);
+    heed_pack_a(tq, dv, J->dout + b * tq * dv, dv, 1, w->ga);
+    heed_pack_b(tq, dv, J->dout + b * tq * dv, dv, 1, w->gb);
+    w->head = b;
+  }
+  const float *kj = a->k + (b * tk + j0) * d, *vj = a->v + (b * tk + j0) * dv;
+  float *dkj = J->dk + (b * tk + j0) * d, *dvj = J->dv + (b * tk + j0) * dv;
+  memset(dkj, 0, sizeof(float) * (size_t)(bc * d));
+  memset(dvj, 0, sizeof(float) * (size_t)(bc * dv));
+  heed_pack_b(d, bc, kj, 1, d, w->kt);  /* Kⱼᵀ, for S */
+  heed_pack_b(dv, bc, vj, 1, dv, w->vt); /* Vⱼᵀ, for dP */
+  heed_pack_b(bc, d, kj, d, 1, w->kp);   /* Kⱼ, for dQ */
+  /* Causal: queries before j0 see none of these keys. */
+  for (int64_t i0 = a->causal ? j0 / BR * BR : 0; i0 < tq; i0 += BR) {
+    const int64_t br = min64(BR, tq - i0);
+    const float *li = J->lse + b * tq + i0, *di = J->drow + b * tq + i0;
+    tile_gemm(br, bc, d, w->qa + i0 * d, w->kt, d * HEED_NR, w->s, BC, a->scale, 0.0f); /* S */
+    if (tile_needs_mask(a, mh, i0, j0, bc)) mask_tile(a, mh, i0, br, j0, bc, w->s);
+    /* P = exp(S − L), recomputed from the saved log-sum-exp; L = −inf marks a row with no
+     * allowed key, whose P (and so every gradient it feeds) is 0. */
+    int any = 0;
+    for (int64_t r = 0; r < br; r++) {
+      float *sr = w->s + r * BC;
+      if (li[r] == -INFINITY) {
+        memset(sr, 0, sizeof(float) * (size_t)bc);
+      } else {
+        exp_shift(sr, bc, li[r]);
+        any = 1;
+      }
+    }
+    if (!any) continue;
+    /* dVⱼ += Pᵀ·dOᵢ */
+    heed_pack_a(bc, br, w->s, 1, BC, w->ta);
+    tile_gemm(bc, dv, br, w->ta, w->gb + i0 * HEED_NR, tq * HEED_NR, dvj, dv, 1.0f, 1.0f);
+    /* dP = dOᵢ·Vⱼᵀ, then dS = P ∘ (dP − D) in place */
+    tile_gemm(br, bc, dv, w->ga + i0 * dv, w->vt, dv * HEED_NR, w->dp, BC, 1.0f, 0.0f);
+    for (int64_t r = 0; r < br; r++) {
+      const float *pr = w->s + r * BC;
+      float *dsr = w->dp + r * BC;
+      const float dr = di[r];
+      HEED_IVDEP for (int64_t c = 0; c < bc; c++) dsr[c] = pr[c] * (dsr[c] - dr);
+    }
+    /* dQᵢ += scale·dS·Kⱼ */
+    heed_pack_a(br, bc, w->dp, BC, 1, w->pa);
+    tile_gemm(br, d, bc, w->pa, w->kp, bc * HEED_NR, dq_head + i0 * d, d, a->scale, 1.0f);
+    /* dKⱼ += scale·dSᵀ·Qᵢ */
+    heed_pack_a(bc, br, w->dp, 1, BC, w->ta);
+    tile_gemm(bc, d, br, w->ta, w->qb + i0 * HEED_NR, tq * HEED_NR, dkj, d, a->scale, 1.0f);
+  }
+}
+
+int heed_attention_backward(const heed_attention_args *a, const float *out, const float *lse,
+                            const float *dout, float *dq, float *dk, float *dv) {
+  const int64_t bh = a->bh, tq = a->tq, tk = a->tk, d = a->d;
+  memset(dq, 0, sizeof(float) * (size_t)(bh * tq * d));
+  if (bh == 0 || tk == 0) return HEED_OK;
+  if (tq == 0) {
+    memset(dk, 0, sizeof(float) * (size_t)(bh * tk * d));
+    memset(dv, 0, sizeof(float) * (size_t)(bh * tk * a->dv));
+    return HEED_OK;
+  }
+  const int64_t nkb = ceil_div(tk, BC);
+  int nt = threads_for(a);
+  /* Whole heads per thread when they share out evenly (dQ rows then have one writer); else the
+   * key blocks of each head are shared and every thread adds into its own partial dQ. */
+  const int by_head = nt <= 1 || (bh >= nt && (bh % nt == 0 || bh >= 4 * (int64_t)nt));
+  if (by_head && nt > bh) nt = (int)bh;
+  if (!by_head && nt > nkb) nt = (int)nkb;
+  const int64_t per = bwd_ws_floats(tq, d, a->dv);
+  float *ws = alloc_floats(nt * per);
+  float *drow = alloc_floats(bh * tq);
+  float *partial = by_head ? NULL : calloc((size_t)(nt * tq * d), sizeof(float));
+  if (ws == NULL || drow == NULL || (!by_head && partial == NULL)) {
+    free(ws), free(drow), free(partial);
+    return HEED_ENOMEM;
+  }
+  bwd_job J = {a, out, lse, dout, drow, dq, dk, dv};
+  heed_parallel_for(bh * tq, bh * tq * a->dv, drow_range, &J);
+  if (by_head) {
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+      bwd_ws w = bwd_ws_at(ws + thread_id() * per, tq, d, a->dv);
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t b = 0; b < bh; b++)
+        for (int64_t jb = 0; jb < nkb; jb++) backward_block(&J, b, jb * BC, dq + b * tq * d, &w);
+    }
+  } else {
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = thread_id();
+      bwd_ws w = bwd_ws_at(ws + t * per, tq, d, a->dv);
+      float *mine = partial + t * tq * d;
+      for (int64_t b = 0; b < bh; b++) {
+        if (b > 0) memset(mine, 0, sizeof(float) * (size_t)(tq * d));
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t jb = 0; jb < nkb; jb++) backward_block(&J, b, jb * BC, mine, &w);
+        /* (the loop's barrier: every partial dQ of head b is complete) */
+#pragma omp for schedule(static)
+        for (int64_t x = 0; x < tq * d; x++) {
+          float sum = 0.0f;
+          for (int u = 0; u < nt; u++) sum += partial[u * tq * d + x];
+          dq[b * tq * d + x] = sum;
+        }
+      }
+    }
+  }
+  free(ws), free(drow), free(partial);
+  return HEED_OK;
+}
