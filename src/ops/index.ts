@@ -12,6 +12,7 @@ export {
   zerosLike,
 } from './creation.js';
 export { dropout } from './dropout.js';
+export { flashAttention } from './flash-attention.js';
 export { embedding, type Indices, indexSelect, pick } from './indexing.js';
 export { type CrossEntropyOptions, crossEntropy } from './loss.js';
 export { type MatmulOptions, matmul } from './matmul.js';
@@ -38,4 +39,3 @@ export {
 export { logSoftmax, softmax } from './softmax.js';
 export { abs, exp, gelu, log, neg, relu, sigmoid, sqrt, square, tanh } from './unary.js';
 export { maskedFill, where } from './where.js';
-export { flashAttention } from './flash-attention.js';

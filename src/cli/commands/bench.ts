@@ -3,16 +3,19 @@ import { availableBackends, isBackendName, nativeLoadError } from '../../backend
 import { benchLayers, layerCases } from '../../bench/layers.js';
 import { formatTable } from '../../bench/layers-report.js';
 import { benchMatmul, type MatmulRecord } from '../../bench/matmul.js';
+import { benchTrain, trainCases } from '../../bench/train.js';
+import { formatTrainTable } from '../../bench/train-report.js';
 import { HeedError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 
-const suites = ['matmul', 'layers'] as const;
+const suites = ['matmul', 'layers', 'train'] as const;
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'measure speed: matmul GFLOPS per backend, or layers (LSTM, GRU, attention) against PyTorch',
+  summary: 'measure speed: matmul GFLOPS per backend; layers and training steps against PyTorch',
   help: `Usage: heed bench matmul [--json] [--backends=js,native]
        heed bench layers [--json] [--threads N] [--no-torch] [--cases=lstm,gru,...]
+       heed bench train [--json] [--threads N] [--no-torch] [--steps N] [--cases=gpt,...]
 
 matmul: GFLOPS of square products 128³–1024³, 32×256·256×1024, a batch of 256 64×64 products,
 and the cost of one 16×16 matmul call, for each backend, each as a fraction of this machine's
@@ -30,12 +33,27 @@ Cases: ${layerCases.map((c) => c.name).join(', ')}
   softmax(q·kᵀ/√d)·v (torch 1.13 has no fused CPU attention), with peak extra memory (RSS growth
   during one forward + backward in a child process; see src/bench/layers.ts).
 ratio = torch ms / heed ms (above 1: heed is faster). --json prints one JSON object per line with
-case, shape, heedMs, torchMs, ratio, runs and (attention) heedPeakMB, torchPeakMB, scoresMB.`,
+case, shape, heedMs, torchMs, ratio, runs and (attention) heedPeakMB, torchPeakMB, scoresMB.
+
+train: training throughput (tokens/s) of whole steps — zeroGrad, loss, backward, gradient
+clipping to norm 1, optimizer step — on one fixed random batch, heed native against the same
+model in PyTorch (bench/torch_train.py; same interpreter, threads and --no-torch as layers).
+5 warm-up steps, then --steps timed ones (default 30); ms = their mean. Parameter counts of both
+sides are printed and must agree. Cases: ${trainCases.map((c) => c.name).join(', ')}
+  seq2seq-gru-additive: Seq2Seq as configs/enfr-rnn-additive.json (bi-GRU encoder, Bahdanau
+  additive attention, seed-001 decoder, embed 128, hidden 256, vocab 4000/4000, dropout 0.2),
+  batch 32 × 20 source and 20 target tokens, Adam; tokens = target tokens.
+  gpt: nanoGPT's CPU shakespeare_char size (4 layers, 4 heads, 128 dims, context 64, batch 12,
+  vocab 65, dropout 0, no biases), AdamW with nanoGPT's decay groups; tokens = batch × context.
+ratio = heed tokens/s / torch tokens/s (above 1: heed is faster). --json prints one JSON object
+per line with case, heedTokensPerSec, torchTokensPerSec, ratio, heedMsPerStep, torchMsPerStep,
+heedParams, torchParams and more.`,
   async run(args) {
     const at = args.findIndex((a) => (suites as readonly string[]).includes(a));
     const rest = args.filter((_, i) => i !== at);
     if (args[at] === 'matmul') return runMatmul(rest);
     if (args[at] === 'layers') return runLayers(rest);
+    if (args[at] === 'train') return runTrain(rest);
     throw new HeedError(`bench: name a suite: ${suites.join(', ')}`);
   },
 };
@@ -128,6 +146,74 @@ function runLayers(args: string[]): number {
     '\nratio = torch ms / heed ms (above 1: heed is faster). Fused and composed attention both compare\n' +
       "with torch's composed softmax(q·kᵀ/√d)·v. MB: peak RSS growth during one forward + backward in a\n" +
       'child process (1 MB = 1e6 bytes); T² MB: one [4, T, T] float32 matrix.\n',
+  );
+  return 0;
+}
+
+interface TrainCliOptions {
+  json: boolean;
+  torch: boolean;
+  threads?: number;
+  steps?: number;
+  cases?: string[];
+}
+
+/** Parses `--threads N`, `--steps N` (or `=N`), `--cases=a,b`, `--json`, `--no-torch`. */
+function trainOptions(args: string[]): TrainCliOptions {
+  const opts: TrainCliOptions = { json: false, torch: true };
+  const integer = (flag: string, v: string | undefined, max: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw new HeedError(`bench train: ${flag} wants an integer in [1, ${max}], got '${v ?? ''}'`);
+    }
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') opts.json = true;
+    else if (a === '--no-torch') opts.torch = false;
+    else if (a === '--threads' || a.startsWith('--threads=')) {
+      opts.threads = integer('--threads', a === '--threads' ? args[++i] : a.slice('--threads='.length), 1024);
+    } else if (a === '--steps' || a.startsWith('--steps=')) {
+      opts.steps = integer('--steps', a === '--steps' ? args[++i] : a.slice('--steps='.length), 100_000);
+    } else if (a.startsWith('--cases=')) opts.cases = a.slice('--cases='.length).split(',');
+    else {
+      throw new HeedError(
+        `bench train: unknown argument '${a}'; valid: --json, --threads N, --steps N, --no-torch, --cases=a,b`,
+      );
+    }
+  }
+  return opts;
+}
+
+function runTrain(args: string[]): number {
+  const opts = trainOptions(args);
+  if (!availableBackends().includes('native')) {
+    throw new HeedError(`bench train: needs the native backend, which did not load (${nativeLoadError()})`);
+  }
+  const report = benchTrain({
+    threads: opts.threads,
+    cases: opts.cases,
+    steps: opts.steps,
+    torch: opts.torch,
+    onProgress: (m) => process.stderr.write(`bench train: ${m}\n`),
+  });
+  if (report.torchUnavailable !== null) {
+    (opts.json ? process.stderr : process.stdout).write(
+      `torch: not available (${report.torchUnavailable})\n`,
+    );
+  }
+  if (opts.json) {
+    for (const r of report.records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const vs = report.torch === null ? '' : ` vs ${report.torch}`;
+  const steps = report.records[0]?.steps ?? 0;
+  process.stdout.write(`${report.heed}${vs}; ${steps} timed training steps per case\n\n`);
+  process.stdout.write(formatTrainTable(report.records));
+  process.stdout.write(
+    '\nratio = heed tok/s / torch tok/s (above 1: heed is faster); ms = mean ms per step; params = distinct\n' +
+      'trainable parameters (a tied matrix once), which must agree for the comparison to hold.\n',
   );
   return 0;
 }
