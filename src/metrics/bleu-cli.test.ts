@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
-import { main } from '../cli/main.js';
+import { after, describe, it } from 'node:test';
+import { runHeed } from '../testing/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'heed-bleu-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,28 +14,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-/** Runs `heed ...args` in-process and captures what it writes. */
-async function heed(
-  t: TestContext,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  t.mock.method(process.stdout, 'write', (chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  t.mock.method(process.stderr, 'write', (chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    t.mock.restoreAll();
-  }
-}
+const heed = runHeed;
 
 // sacreBLEU's README example (test/test_bleu.py), one segment per line.
 const hyp = file('hyp.txt', "The dog bit the man.\nIt wasn't surprising.\nThe man had just bitten him.\n");

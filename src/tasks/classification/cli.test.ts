@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../cli/main.js';
+import { runHeed } from '../../testing/cli.js';
 import { loadClassifier } from './classifier.js';
 import { trainClassifier } from './task.js';
 import { keywordSpam, quietIO, runConfig, tempDir, writeJsonl } from './testing.js';
@@ -13,27 +13,7 @@ const dir = tempDir('heed-classify-cli-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ckpt = join(dir, 'nb');
 
-/** Runs `heed ...args` in-process and captures what it writes. */
-async function heed(
-  t: TestContext,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  t.mock.method(process.stdout, 'write', (chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  t.mock.method(process.stderr, 'write', (chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    t.mock.restoreAll();
-  }
-}
+const heed = runHeed;
 
 before(() => {
   const data = writeJsonl(join(dir, 'spam.jsonl'), keywordSpam(120, 5));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { main } from '../../cli/main.js';
+import { after, before, describe, it } from 'node:test';
+import { runHeed } from '../../testing/cli.js';
 import { quietIO, runConfig, tempDir } from '../classification/testing.js';
 import { loadLanguageModel } from './language-model.js';
 import { trainLanguageModel } from './task.js';
@@ -11,27 +11,7 @@ const dir = tempDir('heed-generate-cli-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 const ckpt = join(dir, 'lm');
 
-/** Runs `heed ...args` in-process and captures what it writes. */
-async function heed(
-  t: TestContext,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  t.mock.method(process.stdout, 'write', (chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  t.mock.method(process.stderr, 'write', (chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    t.mock.restoreAll();
-  }
-}
+const heed = runHeed;
 
 before(() => {
   const text = join(dir, 'text.txt');
