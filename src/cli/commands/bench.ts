@@ -1,5 +1,6 @@
 import type { BackendName } from '../../backend/backend.js';
 import { availableBackends, isBackendName, nativeLoadError } from '../../backend/registry.js';
+import { benchGenerate } from '../../bench/generate.js';
 import { benchLayers, layerCases } from '../../bench/layers.js';
 import { formatTable } from '../../bench/layers-report.js';
 import { benchMatmul, type MatmulRecord } from '../../bench/matmul.js';
@@ -8,7 +9,7 @@ import { formatTrainTable } from '../../bench/train-report.js';
 import { HeedError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 
-const suites = ['matmul', 'layers', 'train'] as const;
+const suites = ['matmul', 'layers', 'train', 'generate'] as const;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -16,6 +17,11 @@ export const benchCommand: Command = {
   help: `Usage: heed bench matmul [--json] [--backends=js,native]
        heed bench layers [--json] [--threads N] [--no-torch] [--cases=lstm,gru,...]
        heed bench train [--json] [--threads N] [--no-torch] [--steps N] [--cases=gpt,...]
+       heed bench generate [--json]
+
+generate: the key/value cache's speed-up: a GPT at nanoGPT's CPU size generates 200 tokens with
+the cache and with full recomputation at every step (greedy, so both give the same tokens), at
+context 64 (cropped as nanoGPT) and 256.
 
 matmul: GFLOPS of square products 128³–1024³, 32×256·256×1024, a batch of 256 64×64 products,
 and the cost of one 16×16 matmul call, for each backend, each as a fraction of this machine's
@@ -54,9 +60,23 @@ heedParams, torchParams and more.`,
     if (args[at] === 'matmul') return runMatmul(rest);
     if (args[at] === 'layers') return runLayers(rest);
     if (args[at] === 'train') return runTrain(rest);
+    if (args[at] === 'generate') return runGenerate(rest);
     throw new HeedError(`bench: name a suite: ${suites.join(', ')}`);
   },
 };
+
+function runGenerate(args: string[]): number {
+  const json = args.includes('--json');
+  benchGenerate((r) => {
+    if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else {
+      process.stdout.write(
+        `${r.case.padEnd(8)} ${r.tokens} tokens: cached ${r.cachedMs.toFixed(1)} ms, full recomputation ${r.fullMs.toFixed(1)} ms, speed-up ${r.speedup.toFixed(2)}×${r.same ? '' : '  (OUTPUTS DIFFER)'}\n`,
+      );
+    }
+  });
+  return 0;
+}
 
 function runMatmul(args: string[]): number {
   const json = args.includes('--json');
