@@ -4,18 +4,26 @@ import type { Command } from './command.js';
 import { attendCommand } from './commands/attend.js';
 import { benchCommand } from './commands/bench.js';
 import { bleuCommand } from './commands/bleu.js';
+import { classifyCommand } from './commands/classify.js';
 import { compareCommand } from './commands/compare.js';
+import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { exampleCommand } from './commands/example.js';
+import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { plotCommand } from './commands/plot.js';
 import { trainCommand } from './commands/train.js';
+import { translateCommand } from './commands/translate.js';
 
 /** Every verb, in the order `heed --help` lists them. */
 const commands: Command[] = [
+  demoCommand,
   trainCommand,
   evalCommand,
   attendCommand,
+  translateCommand,
+  classifyCommand,
+  generateCommand,
   compareCommand,
   plotCommand,
   bleuCommand,
