@@ -27,10 +27,13 @@
         "native/unary.c",
         "native/reduce.c",
         "native/softmax.c",
+        "native/layer_norm.c",
         "native/copy.c",
         "native/peak.c",
         "native/addon_rnn.c",
-        "native/rnn_step.c"
+        "native/rnn_step.c",
+        "native/addon_optim.c",
+        "native/optim.c"
       ],
       "cflags": [
         "-std=c11",

@@ -18,6 +18,8 @@ napi_value heed_js_fill(napi_env env, napi_callback_info info);
 napi_value heed_js_reduce(napi_env env, napi_callback_info info);
 napi_value heed_js_softmax(napi_env env, napi_callback_info info);
 napi_value heed_js_softmax_backward(napi_env env, napi_callback_info info);
+napi_value heed_js_layer_norm_forward(napi_env env, napi_callback_info info);
+napi_value heed_js_layer_norm_backward(napi_env env, napi_callback_info info);
 napi_value heed_js_copy(napi_env env, napi_callback_info info);
 napi_value heed_js_gather_rows(napi_env env, napi_callback_info info);
 napi_value heed_js_scatter_add_rows(napi_env env, napi_callback_info info);
@@ -26,5 +28,9 @@ napi_value heed_js_lstm_cell_forward(napi_env env, napi_callback_info info);
 napi_value heed_js_lstm_cell_backward(napi_env env, napi_callback_info info);
 napi_value heed_js_gru_cell_forward(napi_env env, napi_callback_info info);
 napi_value heed_js_gru_cell_backward(napi_env env, napi_callback_info info);
+/* addon_optim.c */
+napi_value heed_js_sgd_step(napi_env env, napi_callback_info info);
+napi_value heed_js_adam_step(napi_env env, napi_callback_info info);
+napi_value heed_js_norm_pow(napi_env env, napi_callback_info info);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * N-API wrappers of the row-structured kernels: reduce, softmax, softmaxBackward, copy,
- * gatherRows, scatterAddRows. Row indices are checked here so a bad index throws instead of
- * writing outside the array.
+ * N-API wrappers of the row-structured kernels: reduce, softmax, softmaxBackward,
+ * layerNormForward, layerNormBackward, copy, gatherRows, scatterAddRows. Row indices are
+ * checked here so a bad index throws instead of writing outside the array.
  */
 #include "addon.h"
 #include "heed.h"
@@ -74,6 +74,69 @@ napi_value heed_js_softmax(napi_env env, napi_callback_info info) {
 
 napi_value heed_js_softmax_backward(napi_env env, napi_callback_info info) {
   return softmax_common(env, info, 1);
+}
+
+/* A float32 array of at least `need` elements, or NULL for null/undefined when `optional`. */
+static bool array_of(napi_env env, const char *K, napi_value v, const char *name, int64_t need,
+                     bool optional, float **out) {
+  napi_valuetype t;
+  int64_t len;
+  *out = NULL;
+  if (optional) {
+    if (napi_typeof(env, v, &t) != napi_ok) return false;
+    if (t == napi_null || t == napi_undefined) return true;
+  }
+  return heed_get_f32(env, K, v, name, out, &len) && heed_check_fits(env, K, name, need, len);
+}
+
+/* Reads rows and cols from argv[at], argv[at + 1] and sets *n = rows·cols. */
+static bool rows_cols(napi_env env, const char *K, const napi_value *argv, int at, int64_t *rows,
+                      int64_t *cols, int64_t *n) {
+  return heed_get_int(env, K, argv[at], "rows", 0, HEED_MAX_DIM, rows) &&
+         heed_get_int(env, K, argv[at + 1], "cols", 0, HEED_MAX_DIM, cols) &&
+         mul_checked(env, K, *rows, *cols, n);
+}
+
+/* layerNormForward(x, weight | null, bias | null, y, mean, rstd, rows, cols, eps) */
+napi_value heed_js_layer_norm_forward(napi_env env, napi_callback_info info) {
+  const char *K = "layerNormForward";
+  napi_value argv[9];
+  int64_t rows, cols, n;
+  float *x, *w, *b, *y, *mean, *rstd;
+  double eps;
+  if (!heed_get_args(env, info, K, 9, argv) || !rows_cols(env, K, argv, 6, &rows, &cols, &n) ||
+      !heed_get_number(env, K, argv[8], "eps", &eps) ||
+      !array_of(env, K, argv[0], "x", n, false, &x) ||
+      !array_of(env, K, argv[1], "weight", cols, true, &w) ||
+      !array_of(env, K, argv[2], "bias", cols, true, &b) ||
+      !array_of(env, K, argv[3], "y", n, false, &y) ||
+      !array_of(env, K, argv[4], "mean", rows, false, &mean) ||
+      !array_of(env, K, argv[5], "rstd", rows, false, &rstd))
+    return NULL;
+  heed_layer_norm_forward(x, rows, cols, w, b, (float)eps, y, mean, rstd);
+  return NULL;
+}
+
+/* layerNormBackward(x, g, mean, rstd, weight | null, dx, dWeight | null, dBias | null, rows,
+ * cols) */
+napi_value heed_js_layer_norm_backward(napi_env env, napi_callback_info info) {
+  const char *K = "layerNormBackward";
+  napi_value argv[10];
+  int64_t rows, cols, n;
+  float *x, *g, *mean, *rstd, *w, *dx, *dw, *db;
+  if (!heed_get_args(env, info, K, 10, argv) || !rows_cols(env, K, argv, 8, &rows, &cols, &n) ||
+      !array_of(env, K, argv[0], "x", n, false, &x) ||
+      !array_of(env, K, argv[1], "g", n, false, &g) ||
+      !array_of(env, K, argv[2], "mean", rows, false, &mean) ||
+      !array_of(env, K, argv[3], "rstd", rows, false, &rstd) ||
+      !array_of(env, K, argv[4], "weight", cols, true, &w) ||
+      !array_of(env, K, argv[5], "dx", n, false, &dx) ||
+      !array_of(env, K, argv[6], "dWeight", cols, true, &dw) ||
+      !array_of(env, K, argv[7], "dBias", cols, true, &db))
+    return NULL;
+  if (heed_layer_norm_backward(x, g, mean, rstd, rows, cols, w, dx, dw, db) != HEED_OK)
+    napi_throw_error(env, NULL, "heed native layerNormBackward: out of memory");
+  return NULL;
 }
 
 /* Every element a strided view can reach must lie inside its array. */

@@ -85,6 +85,14 @@ void heed_softmax(const float *x, int64_t rows, int64_t cols, float *out, int lo
 void heed_softmax_backward(const float *y, const float *g, int64_t rows, int64_t cols, float *out,
                            int log);
 
+/* ---- layer_norm.c: fused layer normalisation (see Backend.layerNormForward/Backward) ---- */
+void heed_layer_norm_forward(const float *x, int64_t rows, int64_t cols, const float *weight,
+                             const float *bias, float eps, float *y, float *mean, float *rstd);
+/* HEED_ENOMEM when its [rows] scratch cannot be allocated. */
+int heed_layer_norm_backward(const float *x, const float *g, const float *mean, const float *rstd,
+                             int64_t rows, int64_t cols, const float *weight, float *dx,
+                             float *dweight, float *dbias);
+
 /* ---- copy.c ---- */
 void heed_copy(int ndim, const int64_t *shape, const float *src, const int64_t *src_strides,
                float *dst, const int64_t *dst_strides);
@@ -107,5 +115,21 @@ void heed_gru_forward(const float *x_proj, const float *h_proj, const float *h, 
                       int64_t hidden, float *act, float *h_next);
 void heed_gru_backward(const float *act, const float *h_proj, const float *h, const float *dh_next,
                        int64_t batch, int64_t hidden, float *dx_proj, float *dh_proj, float *dh);
+
+/* ---- optim.c: optimizer updates and Σ|x|^p (see Backend.sgdStep/adamStep/normPow) ---- */
+typedef struct {
+  double lr, momentum, dampening, weight_decay;
+  double sign; /* −1 when maximizing */
+  int nesterov, first_step;
+} heed_sgd_params;
+typedef struct {
+  double step, lr, beta1, beta2, eps, weight_decay;
+  double sign; /* −1 when maximizing */
+  int decoupled;
+} heed_adam_params;
+void heed_sgd_step(float *p, const float *g, float *buf, int64_t n, const heed_sgd_params *h);
+void heed_adam_step(float *p, const float *g, float *m, float *v, float *vmax, int64_t n,
+                    const heed_adam_params *h);
+double heed_norm_pow(const float *x, int64_t n, double p);
 
 #endif

@@ -111,6 +111,34 @@ export interface AttentionParams {
   mask: AttentionMaskLayout | null;
 }
 
+/**
+ * The hyperparameters of one Adam or AdamW update ({@link Backend.adamStep}); `step` is the
+ * parameter's step count t, this step included.
+ */
+export interface AdamStepParams {
+  step: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the parameter by η·λ instead of adding λ·p to the gradient. */
+  decoupled: boolean;
+  maximize: boolean;
+}
+
+/** The hyperparameters of one SGD update ({@link Backend.sgdStep}). */
+export interface SgdStepParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  maximize: boolean;
+  /** The momentum buffer holds nothing yet (it starts as a copy of the first d). */
+  firstStep: boolean;
+}
+
 /** The kernels of one backend. Every member is a pure function of its arguments. */
 export interface Backend {
   /** The registry name. */
@@ -279,6 +307,79 @@ export interface Backend {
     dhProj: FloatArray,
     dh: FloatArray,
   ): void;
+
+  /**
+   * Layer normalisation (Ba et al. 2016) of x viewed as [rows, cols], each row over its cols:
+   *   μ = Σⱼ xⱼ / D,  σ² = Σⱼ (xⱼ − μ)² / D (biased),  r = 1/√(σ² + ε),  y = (x − μ)·r ⊙ γ + β
+   * with γ = `weight` and β = `bias` [cols] (null: 1 and 0). Writes y [rows, cols] and the
+   * `mean` μ and `rstd` r of every row [rows], which the backward reuses.
+   */
+  layerNormForward(
+    x: FloatArray,
+    rows: number,
+    cols: number,
+    weight: FloatArray | null,
+    bias: FloatArray | null,
+    eps: number,
+    y: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+  ): void;
+
+  /**
+   * Gradient of {@link Backend.layerNormForward} from x, its saved mean and rstd, γ and the
+   * output gradient g: with x̂ = (x − μ)·r and ĝ = g ⊙ γ, per row
+   *   dx = r·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)),
+   * and over all rows dγ = Σ g ⊙ x̂, dβ = Σ g. dx [rows, cols] is overwritten, and so are
+   * dWeight and dBias [cols] when given (null: not wanted).
+   */
+  layerNormBackward(
+    x: FloatArray,
+    g: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+    rows: number,
+    cols: number,
+    weight: FloatArray | null,
+    dx: FloatArray,
+    dWeight: FloatArray | null,
+    dBias: FloatArray | null,
+  ): void;
+
+  /**
+   * One SGD update of a parameter in place, as torch.optim.SGD 1.13 (single-tensor path):
+   *   d = ±g + λ·p
+   *   b = d (first step),  b = μ·b + (1 − τ)·d (afterwards)
+   *   d = d + μ·b (Nesterov) or b
+   *   p = p − η·d
+   * `buf` (the momentum buffer b, p's length) is null when μ = 0.
+   */
+  sgdStep(p: FloatArray, g: FloatArray, buf: FloatArray | null, h: SgdStepParams): void;
+
+  /**
+   * One Adam (Kingma & Ba 2015, Algorithm 1) or AdamW (Loshchilov & Hutter 2019) update of a
+   * parameter in place, as torch.optim.Adam / AdamW 1.13 (single-tensor path), t = h.step:
+   *   g = ±g + λ·p                   (Adam: L2 added to the gradient)
+   *   p = p·(1 − η·λ)                (AdamW: decoupled decay, before the update)
+   *   m = β₁·m + (1 − β₁)·g,  v = β₂·v + (1 − β₂)·g²
+   *   v̂ = max(v̂, v)                  (AMSGrad, when vMax is given; v̂ then replaces v below)
+   *   p = p − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+   * m, v and vMax (PyTorch's exp_avg, exp_avg_sq, max_exp_avg_sq) have p's length.
+   */
+  adamStep(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    vMax: FloatArray | null,
+    h: AdamStepParams,
+  ): void;
+
+  /**
+   * Σ|x_i|^p accumulated in float64 (p > 0), or max |x_i| when p is Infinity (NaN if any x_i is
+   * NaN): the per-tensor part of a gradient norm.
+   */
+  normPow(x: FloatArray, p: number): number;
 
   /**
    * Fused attention forward (see {@link AttentionParams}): writes out [bh, tq, dv] and the row

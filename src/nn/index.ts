@@ -2,7 +2,14 @@ export * from './attention/index.js';
 export { Dropout } from './dropout.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';
 export { constantParam, type InitOptions, normalParam, uniformParam, xavierUniformParam } from './init.js';
-export { LayerNorm, type LayerNormConfig } from './layernorm.js';
+export {
+  fusedLayerNorm,
+  LayerNorm,
+  type LayerNormConfig,
+  layerNormComposed,
+  runLayerNorm,
+  setFusedLayerNorm,
+} from './layernorm.js';
 export { Linear, type LinearConfig } from './linear.js';
 export { Module, type StateDict } from './module.js';
 export { ModuleList } from './module-list.js';

@@ -14,6 +14,7 @@ export {
 export { dropout } from './dropout.js';
 export { flashAttention } from './flash-attention.js';
 export { embedding, type Indices, indexSelect, pick } from './indexing.js';
+export { layerNorm } from './layer-norm.js';
 export { type CrossEntropyOptions, crossEntropy } from './loss.js';
 export { type MatmulOptions, matmul } from './matmul.js';
 export { max, maxWithIndices, mean, sum } from './reduce.js';

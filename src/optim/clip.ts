@@ -1,4 +1,5 @@
-import type { Tensor } from '../tensor/tensor.js';
+import { backendFor } from '../backend/registry.js';
+import { allocate, type Tensor } from '../tensor/tensor.js';
 import { HeedError } from '../util/errors.js';
 
 /**
@@ -17,30 +18,25 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number, normType
   const coef = maxNorm / (total + 1e-6);
   if (coef < 1) {
     for (const g of grads) {
-      const d = g.data;
-      for (let i = 0; i < d.length; i++) d[i] *= coef;
+      // g ← g · coef, in place, as one broadcast multiply on g's backend.
+      const factor = allocate(g.dtype, 1);
+      factor[0] = coef;
+      backendFor(g.dtype).binary('mul', g.data, [g.size], factor, [1], g.data, [g.size]);
     }
   }
   return total;
 }
 
-/** The p-norm of several tensors viewed as one vector, accumulated in float64. */
+/**
+ * The p-norm of several tensors viewed as one vector: each tensor's Σ|g|^p (or max |g|) is one
+ * backend reduction accumulated in float64 ({@link Backend.normPow}), combined here.
+ */
 export function gradNorm(grads: readonly Tensor[], normType = 2): number {
   let acc = 0;
   for (const g of grads) {
-    const d = g.data;
-    if (normType === Infinity) {
-      for (let i = 0; i < d.length; i++) {
-        const a = Math.abs(d[i]);
-        if (a > acc || Number.isNaN(a)) acc = a; // NaN propagates and then stays
-      }
-    } else if (normType === 2) {
-      for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
-    } else if (normType === 1) {
-      for (let i = 0; i < d.length; i++) acc += Math.abs(d[i]);
-    } else {
-      for (let i = 0; i < d.length; i++) acc += Math.abs(d[i]) ** normType;
-    }
+    const part = backendFor(g.dtype).normPow(g.data, normType);
+    if (normType !== Infinity) acc += part;
+    else if (part > acc || Number.isNaN(part)) acc = part; // NaN propagates and then stays
   }
   if (normType === Infinity || normType === 1) return acc;
   return normType === 2 ? Math.sqrt(acc) : acc ** (1 / normType);

@@ -1,12 +1,19 @@
 import type { FloatArray } from '../backend/backend.js';
+import { backendFor } from '../backend/registry.js';
 
 /**
  * The inner loops of the optimizers: one in-place pass over one parameter's values, with every
- * hyperparameter a plain number. They allocate nothing and know nothing of tensors, so a fused
- * native kernel can replace each one without touching the optimizer classes. Each follows the
- * single-tensor ("for-loop") implementation of PyTorch 1.13 (torch/optim/sgd.py, adam.py,
- * adamw.py) step for step, computing in float64 and rounding once per stored value.
+ * hyperparameter a plain number. They allocate nothing and know nothing of tensors. Each runs
+ * the backend kernel for the array's precision ({@link Backend.sgdStep}, {@link Backend.adamStep}):
+ * float64 on js (its reference loops compute in float64 and round once per stored value, step
+ * for step as PyTorch 1.13's single-tensor implementation), float32 on the active backend
+ * (native: vectorised float32, threaded over large parameters).
  */
+
+/** js when either array is float64 (a float64 gradient of a float32 parameter included). */
+function backendOf(p: FloatArray, g: FloatArray) {
+  return backendFor(p instanceof Float64Array || g instanceof Float64Array ? 'float64' : 'float32');
+}
 
 /**
  * SGD with momentum, dampening, Nesterov and L2 weight decay (torch.optim.SGD):
@@ -29,17 +36,7 @@ export function sgdKernel(
   weightDecay: number,
   maximize: boolean,
 ): void {
-  const sign = maximize ? -1 : 1;
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    let d = sign * g[i];
-    if (weightDecay !== 0) d += weightDecay * p[i];
-    if (buf !== null) {
-      buf[i] = firstStep ? d : momentum * buf[i] + (1 - dampening) * d;
-      d = nesterov ? d + momentum * buf[i] : buf[i];
-    }
-    p[i] -= lr * d;
-  }
+  backendOf(p, g).sgdStep(p, g, buf, { lr, momentum, dampening, nesterov, weightDecay, maximize, firstStep });
 }
 
 /**
@@ -68,23 +65,14 @@ export function adamKernel(
   decoupled: boolean,
   maximize: boolean,
 ): void {
-  const sign = maximize ? -1 : 1;
-  const l2 = decoupled ? 0 : weightDecay;
-  const decay = decoupled ? 1 - lr * weightDecay : 1;
-  const stepSize = lr / (1 - beta1 ** step);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const n = p.length;
-  for (let i = 0; i < n; i++) {
-    let gi = sign * g[i];
-    if (l2 !== 0) gi += l2 * p[i];
-    m[i] = beta1 * m[i] + (1 - beta1) * gi;
-    v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-    let second = v[i];
-    if (vMax !== null) {
-      // torch.maximum: NaN propagates.
-      if (!(vMax[i] >= second)) vMax[i] = second;
-      second = vMax[i];
-    }
-    p[i] = p[i] * decay - (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
-  }
+  backendOf(p, g).adamStep(p, g, m, v, vMax, {
+    step,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weightDecay,
+    decoupled,
+    maximize,
+  });
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Parameter } from '../nn/parameter.js';
 import { fromArray } from '../ops/creation.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
+import { describeEachBackend } from '../testing/backends.js';
 import { HeedError } from '../util/errors.js';
 import { Adam, type AdamOptions, AdamW } from './adam.js';
 import { clipGradNorm } from './clip.js';
@@ -117,7 +118,7 @@ function runCase(c: StepCase, dtype: DType, steps = c.lrs.length) {
   return { params, opt };
 }
 
-describe('optimizers equal PyTorch 1.13 (test/fixtures/optim_steps.json)', () => {
+describeEachBackend('optimizers equal PyTorch 1.13 (test/fixtures/optim_steps.json)', () => {
   assert.ok(fixture.cases.length >= 10);
   for (const c of fixture.cases) {
     it(`${c.case}: every step, float64 to 1e-12 and float32 to 1e-6 relative`, () => {
@@ -172,7 +173,7 @@ describe('optimizers equal PyTorch 1.13 (test/fixtures/optim_steps.json)', () =>
   });
 });
 
-describe('optimizer state', () => {
+describeEachBackend('optimizer state', () => {
   const c = fixture.cases.find((x) => x.case === 'adam_l2_amsgrad') ?? fail('no case');
   const s = fixture.cases.find((x) => x.case === 'sgd_groups') ?? fail('no case');
 
@@ -257,7 +258,7 @@ describe('optimizer state', () => {
   });
 });
 
-describe('clipGradNorm equals torch.nn.utils.clip_grad_norm_', () => {
+describeEachBackend('clipGradNorm equals torch.nn.utils.clip_grad_norm_', () => {
   for (const c of fixture.clip) {
     it(`${c.case} (max ${c.maxNorm}, norm ${c.normType})`, () => {
       for (const dtype of ['float64', 'float32'] as const) {

@@ -3,6 +3,8 @@ import { attentionBackwardJs, attentionForwardJs } from './attention.js';
 import { copyJs, gatherRowsJs, scatterAddRowsJs } from './copy.js';
 import { binaryJs, unaryBackwardJs, unaryJs, whereJs } from './elementwise.js';
 import { gemmJs } from './gemm.js';
+import { layerNormBackwardJs, layerNormForwardJs } from './layer-norm.js';
+import { adamStepJs, normPowJs, sgdStepJs } from './optim.js';
 import { reduceJs } from './reduce.js';
 import { gruCellBackwardJs, gruCellForwardJs, lstmCellBackwardJs, lstmCellForwardJs } from './rnn-step.js';
 import { softmaxBackwardJs, softmaxJs } from './softmax.js';
@@ -29,6 +31,11 @@ export function createJsBackend(): Backend {
     lstmCellBackward: lstmCellBackwardJs,
     gruCellForward: gruCellForwardJs,
     gruCellBackward: gruCellBackwardJs,
+    layerNormForward: layerNormForwardJs,
+    layerNormBackward: layerNormBackwardJs,
+    sgdStep: sgdStepJs,
+    adamStep: adamStepJs,
+    normPow: normPowJs,
     attentionForward: attentionForwardJs,
     attentionBackward: attentionBackwardJs,
   };

@@ -17,8 +17,10 @@ export function softmaxJs(x: FloatArray, rows: number, cols: number, out: FloatA
     let sum = 0;
     for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j] - max);
     if (log) {
-      const lse = max + Math.log(sum);
-      for (let j = 0; j < cols; j++) out[base + j] = x[base + j] - lse;
+      // (x − max) − log Σ rather than x − (max + log Σ): near the maximum x − max is exact, so
+      // the result keeps its digits even when |max| dwarfs log Σ (max + log Σ would round to max).
+      const logSum = Math.log(sum);
+      for (let j = 0; j < cols; j++) out[base + j] = x[base + j] - max - logSum;
     } else {
       const inv = 1 / sum;
       for (let j = 0; j < cols; j++) out[base + j] = Math.exp(x[base + j] - max) * inv;

@@ -49,6 +49,30 @@ export interface NativeAddon {
     out: Float32Array,
     log: boolean,
   ): void;
+  /** The fused layer norm kernels; arrays (null: no affine part / gradient not wanted), then sizes. */
+  layerNormForward(
+    x: Float32Array,
+    weight: Float32Array | null,
+    bias: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    x: Float32Array,
+    g: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    weight: Float32Array | null,
+    dx: Float32Array,
+    dWeight: Float32Array | null,
+    dBias: Float32Array | null,
+    rows: number,
+    cols: number,
+  ): void;
   /** meta: [ndim, srcOffset, dstOffset, shape..., srcStrides..., dstStrides...] */
   copy(src: Float32Array, dst: Float32Array, meta: Float64Array): void;
   gatherRows(x: Float32Array, cols: number, index: Int32Array, out: Float32Array): void;
@@ -98,6 +122,19 @@ export interface NativeAddon {
     batch: number,
     hidden: number,
   ): void;
+  /** params: [lr, momentum, dampening, weightDecay, maximize, nesterov, firstStep] (flags 0/1) */
+  sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array | null, params: Float64Array): void;
+  /** params: [step, lr, beta1, beta2, eps, weightDecay, maximize, decoupled] (flags 0/1) */
+  adamStep(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vMax: Float32Array | null,
+    params: Float64Array,
+  ): void;
+  /** Σ|x_i|^p in float64, or max |x_i| for p = Infinity. */
+  normPow(x: Float32Array, p: number): number;
   /** params: [bh, tq, tk, d, dv, scale, causal, maskHeads, maskStrideB, maskStrideH, maskStrideQ] */
   attentionForward(
     q: Float32Array,
@@ -138,6 +175,8 @@ const FUNCTIONS = [
   'reduce',
   'softmax',
   'softmaxBackward',
+  'layerNormForward',
+  'layerNormBackward',
   'copy',
   'gatherRows',
   'scatterAddRows',
@@ -147,6 +186,9 @@ const FUNCTIONS = [
   'lstmCellBackward',
   'gruCellForward',
   'gruCellBackward',
+  'sgdStep',
+  'adamStep',
+  'normPow',
   'attentionForward',
   'attentionBackward',
   'info',

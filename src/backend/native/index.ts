@@ -42,6 +42,10 @@ const GEMM_PARAMS = 14;
 /** Number of attention parameter slots (layout documented on {@link NativeAddon.attentionForward}). */
 const ATTENTION_PARAMS = 11;
 
+/** Optimizer parameter slots (layouts documented on {@link NativeAddon.sgdStep} and adamStep). */
+const SGD_PARAMS = 7;
+const ADAM_PARAMS = 8;
+
 /** Writes an attention problem's sizes and mask layout into the reused parameter slots. */
 function attentionParamsOf(p: AttentionParams, slots: Float64Array): Float64Array {
   const m = p.mask;
@@ -70,6 +74,8 @@ function f32(x: FloatArray, kernel: string, name: string): Float32Array {
 export function createNativeBackend(addon: NativeAddon): Backend {
   const gemmParams = new Float64Array(GEMM_PARAMS);
   const attentionParams = new Float64Array(ATTENTION_PARAMS);
+  const sgdParams = new Float64Array(SGD_PARAMS);
+  const adamParams = new Float64Array(ADAM_PARAMS);
   let meta = new Float64Array(64);
 
   /** The shared shape buffer, grown (rarely) to hold `size` slots. */
@@ -156,6 +162,37 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         cols,
         f32(out, 'softmaxBackward', 'out'),
         log,
+      );
+    },
+
+    layerNormForward(x, rows, cols, weight, bias, eps, y, mean, rstd) {
+      const K = 'layerNormForward';
+      addon.layerNormForward(
+        f32(x, K, 'x'),
+        weight === null ? null : f32(weight, K, 'weight'),
+        bias === null ? null : f32(bias, K, 'bias'),
+        f32(y, K, 'y'),
+        f32(mean, K, 'mean'),
+        f32(rstd, K, 'rstd'),
+        rows,
+        cols,
+        eps,
+      );
+    },
+
+    layerNormBackward(x, g, mean, rstd, rows, cols, weight, dx, dWeight, dBias) {
+      const K = 'layerNormBackward';
+      addon.layerNormBackward(
+        f32(x, K, 'x'),
+        f32(g, K, 'g'),
+        f32(mean, K, 'mean'),
+        f32(rstd, K, 'rstd'),
+        weight === null ? null : f32(weight, K, 'weight'),
+        f32(dx, K, 'dx'),
+        dWeight === null ? null : f32(dWeight, K, 'dWeight'),
+        dBias === null ? null : f32(dBias, K, 'dBias'),
+        rows,
+        cols,
       );
     },
 
@@ -253,6 +290,44 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         batch,
         hidden,
       );
+    },
+
+    sgdStep(p, g, buf, h) {
+      const K = 'sgdStep';
+      const q = sgdParams;
+      q[0] = h.lr;
+      q[1] = h.momentum;
+      q[2] = h.dampening;
+      q[3] = h.weightDecay;
+      q[4] = h.maximize ? 1 : 0;
+      q[5] = h.nesterov ? 1 : 0;
+      q[6] = h.firstStep ? 1 : 0;
+      addon.sgdStep(f32(p, K, 'p'), f32(g, K, 'g'), buf === null ? null : f32(buf, K, 'buf'), q);
+    },
+
+    adamStep(p, g, m, v, vMax, h) {
+      const K = 'adamStep';
+      const q = adamParams;
+      q[0] = h.step;
+      q[1] = h.lr;
+      q[2] = h.beta1;
+      q[3] = h.beta2;
+      q[4] = h.eps;
+      q[5] = h.weightDecay;
+      q[6] = h.maximize ? 1 : 0;
+      q[7] = h.decoupled ? 1 : 0;
+      addon.adamStep(
+        f32(p, K, 'p'),
+        f32(g, K, 'g'),
+        f32(m, K, 'm'),
+        f32(v, K, 'v'),
+        vMax === null ? null : f32(vMax, K, 'vMax'),
+        q,
+      );
+    },
+
+    normPow(x, p) {
+      return addon.normPow(f32(x, 'normPow', 'x'), p);
     },
 
     attentionForward(p, out, lse) {

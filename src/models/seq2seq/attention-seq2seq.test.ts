@@ -116,7 +116,10 @@ describeEachBackend('AttentionSeq2Seq (seed 004)', () => {
     );
     const adam = new Adam(m.parameters(), { lr: 0.01 });
     let loss = Number.NaN;
-    for (let s = 0; s < 80; s++) {
+    // Adam at lr 0.01 has loss spikes on this batch, so the accuracy after 80 steps hung on
+    // float rounding (0.9–1.0 across generator seeds, backends and equivalent layer-norm
+    // implementations); every such variant copies perfectly by step 120.
+    for (let s = 0; s < 120; s++) {
       const l = m.loss(batch);
       l.backward();
       adam.step();

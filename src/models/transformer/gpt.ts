@@ -11,12 +11,12 @@ import {
 import { Dropout } from '../../nn/dropout.js';
 import { Embedding } from '../../nn/embedding.js';
 import { constantParam, type InitOptions, normalParam } from '../../nn/init.js';
-import { LayerNorm as PlainLayerNorm } from '../../nn/layernorm.js';
+import { runLayerNorm } from '../../nn/layernorm.js';
 import { Linear } from '../../nn/linear.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
 import type { Parameter } from '../../nn/parameter.js';
-import { add, mul } from '../../ops/binary.js';
+import { add } from '../../ops/binary.js';
 import type { Indices } from '../../ops/indexing.js';
 import { crossEntropy } from '../../ops/loss.js';
 import { matmul } from '../../ops/matmul.js';
@@ -24,7 +24,7 @@ import { permute, reshape, slice, split } from '../../ops/shape.js';
 import { logSoftmax } from '../../ops/softmax.js';
 import { gelu } from '../../ops/unary.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { HeedError } from '../../util/errors.js';
+import { fmtShape, HeedError, ShapeError } from '../../util/errors.js';
 import { defaultGenerator, type Generator } from '../../util/random.js';
 import { checkRows, checkTokens, type TokenBatch } from '../seq2seq/inputs.js';
 import { type GPTConfig, type ResolvedGPTConfig, resolveGPTConfig } from './config.js';
@@ -40,19 +40,23 @@ import { type GPTConfig, type ResolvedGPTConfig, resolveGPTConfig } from './conf
 export class GPTLayerNorm extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  private readonly norm: PlainLayerNorm;
 
-  constructor(ndim: number, bias: boolean, init?: InitOptions) {
+  constructor(
+    readonly ndim: number,
+    bias: boolean,
+    init?: InitOptions,
+  ) {
     super();
     this.weight = this.addParameter('weight', constantParam([ndim], 1, init));
     this.bias = this.addParameter('bias', bias ? constantParam([ndim], 0, init) : null);
-    this.norm = new PlainLayerNorm(ndim, { elementwiseAffine: false });
   }
 
   /** x [..., D] → (x − μ) / √(σ² + 1e-5) · γ (+ β). */
   forward(x: Tensor): Tensor {
-    const y = mul(this.norm.forward(x), this.weight);
-    return this.bias ? add(y, this.bias) : y;
+    if (x.shape[x.ndim - 1] !== this.ndim) {
+      throw new ShapeError(`GPTLayerNorm(${this.ndim}): input ${fmtShape(x.shape)} must end in ${this.ndim}`);
+    }
+    return runLayerNorm(x, this.weight, this.bias, 1e-5);
   }
 }
 

@@ -191,7 +191,8 @@ describeEachBackend('MultiHeadAttention', (backend) => {
     assertClose(mean(perHead.weights, 1), mha.forward(q, k, v).weights, 1e-7, 1e-6);
     const none = mha.forward(q, k, v, { needWeights: false });
     assert.equal(none.weights, null);
-    assertClose(none.context, perHead.context, 0, 0);
+    // Without weights the fused flashAttention op runs: equal up to float32 rounding.
+    assertClose(none.context, perHead.context);
   });
 
   it('a query with every key masked: zero weights, output = out_proj.bias, finite gradients (PyTorch: NaN)', () => {

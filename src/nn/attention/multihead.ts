@@ -176,13 +176,10 @@ export class MultiHeadAttention extends Module implements Attention {
       scale: 1 / Math.sqrt(hs),
       dropout: this.dropout,
       training: this.training,
-    }); // context [B, H, Tq, hs], weights [B, H, Tq, Tk]
-
-    const merged = reshape(permute(res.context, [0, 2, 1, 3]), [b, tq, e]); // [B, Tq, E]
-    const context = this.outProj.forward(merged); // [B, Tq, E]
-    if (opts.needWeights === false) return { context, weights: null };
-    const weights = (opts.averageWeights ?? true) ? mean(res.weights, 1) : res.weights;
-    return { context, weights };
+      // Without weights (and without dropout in effect) sdpa runs the fused flash kernel.
+      needWeights: opts.needWeights,
+    }); // context [B, H, Tq, hs], weights [B, H, Tq, Tk] or null
+    return this.mergeHeads(res, b, tq, opts);
   }
 
   /** The three input projections; one GEMM for self-attention with packed weights. */
