@@ -130,7 +130,7 @@ function resolveOptions(opts: BleuOptions, context: string): ResolvedOptions {
  * BLEU from corpus statistics: sacreBLEU's `BLEU.compute_bleu`, step for step, so that the
  * floating-point results agree too.
  *
- * - If no order has any match the score is 0 (sacreBLEU #141), whatever the smoothing.
+ * - If no order has a single match the score is 0 (sacreBLEU #141), whatever the smoothing.
  * - `add-k`: k is added to the matches and the totals of every order n > 1.
  * - The loop over orders stops at the first order with no hypothesis n-grams; the orders after
  *   it keep precision 0 (score 0) unless `effectiveOrder` leaves them out of the mean.
