@@ -1,4 +1,6 @@
 import { noGrad } from '../../autograd/engine.js';
+import { BpeTokenizer } from '../../data/tokenizers/bpe.js';
+import type { Tokenizer } from '../../data/tokenizers/tokenizer.js';
 import { HeedError } from '../../util/errors.js';
 import { loadTranslator } from './checkpoint.js';
 import { type AttentionMap, crossAttentionMaps, hasAttention, modelLabel } from './model.js';
@@ -6,9 +8,9 @@ import type { TranslateOptions, Translator } from './translator.js';
 
 /** An alignment heatmap of one translation (what `heed attend` draws). */
 export interface TranslationAttention {
-  /** The output tokens, the end of sentence included when produced. */
+  /** The output tokens, the end of sentence included when produced (as displayed: see `tokenLabels`). */
   rowLabels: string[];
-  /** The source tokens. */
+  /** The source tokens (as displayed). */
   colLabels: string[];
   /** [rows][cols]: each row sums to 1 over the source. */
   weights: number[][];
@@ -56,12 +58,25 @@ export function translationAttention(
       ? `last decoder layer's cross-attention, mean of ${setup.model.config.nhead} heads`
       : 'attention over the source';
   const out: TranslationAttention = {
-    rowLabels: tgt.vocab.decode(t.ids),
-    colLabels: t.sourceTokens,
+    rowLabels: tokenLabels(tgt.tokenizer, tgt.vocab.decode(t.ids)),
+    colLabels: tokenLabels(translator.src.tokenizer, t.sourceTokens),
     weights: main,
     title: `${config.name} (${modelLabel(setup.model)}): ${what}`,
     translation: t.text,
   };
   if (maps.length > 0) out.maps = maps;
   return out;
+}
+
+/**
+ * Tokens as a heatmap shows them: a BPE piece that ends a word loses its end-of-word marker and
+ * one inside a word gets subword-nmt's `@@` (`cell@@ s` rather than `cell s</w>`); a space
+ * (character tokenizers) is drawn as `␣`.
+ */
+export function tokenLabels(tokenizer: Tokenizer, tokens: readonly string[]): string[] {
+  if (tokenizer instanceof BpeTokenizer) {
+    const eow = tokenizer.endOfWord;
+    return tokens.map((t) => (t.endsWith(eow) ? t.slice(0, -eow.length) : /^<.*>$/.test(t) ? t : `${t}@@`));
+  }
+  return tokens.map((t) => (t === ' ' ? '␣' : t));
 }

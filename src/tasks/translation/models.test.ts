@@ -117,5 +117,9 @@ describe('translation task with every model kind', () => {
     const { translator } = await trainTranslator(config, memoryIO());
     assert.equal(translator.tgt.tokenizer.kind, 'char');
     assert.equal(loadTranslator(config.output).src.tokenizer.kind, 'bpe');
+    const map = translationAttention(translator, 'ab c');
+    assert.deepEqual(translator.translate(['ab c'])[0].sourceTokens, ['a', 'b</w>', 'c</w>']);
+    assert.deepEqual(map.colLabels, ['a@@', 'b', 'c'], 'BPE pieces are labelled as subword-nmt writes them');
+    assert.equal(map.rowLabels.length, map.weights.length);
   });
 });
