@@ -12,6 +12,7 @@ import { exampleCommand } from './commands/example.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { plotCommand } from './commands/plot.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { translateCommand } from './commands/translate.js';
 
@@ -26,6 +27,7 @@ const commands: Command[] = [
   generateCommand,
   compareCommand,
   plotCommand,
+  serveCommand,
   bleuCommand,
   benchCommand,
   infoCommand,
