@@ -3,14 +3,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import type {
   ClassificationResult,
   ExampleResult,
   GenerationResult,
   Heatmap,
   ModelsResponse,
+  RunRequest,
   TranslationResult,
 } from './api.js';
+import { loadTest } from './load.js';
 import { exampleModel, loadServedModel } from './models.js';
 import { createExplorerServer, listen } from './server.js';
 import { makeServeFixtures, type ServeFixtures } from './testing.js';
@@ -336,5 +339,44 @@ describe('explorer server: page and concurrency', () => {
       listen(s, port, '127.0.0.1'),
       new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`),
     );
+  });
+});
+
+describe('explorer API under a bounded load', () => {
+  it('8 clients send 240 requests over every model: every answer right, none dropped', async () => {
+    const mix: RunRequest[] = [
+      { model: 'toy-additive', text: 'a b c' },
+      { model: 'toy-additive', text: 'h g f e d', beam: 4 },
+      { model: 'toy-transformer', text: 'b b a' },
+      { model: 'toy-spam', text: 'cash! for the team' },
+      { model: 'toy-gpt', text: 'the d', maxTokens: 8, seed: 3 },
+      { model: 'toy-attentive-rnn', text: 'the m', maxTokens: 8, temperature: 0 },
+      { model: 'seed-003-example', text: '' },
+      { model: 'toy-additive', text: '' }, // a wrong request is answered too, with its 400
+    ];
+    const alone = (v: unknown): unknown => {
+      const { ms: _ms, ...rest } = v as Record<string, unknown>;
+      return rest;
+    };
+    const expected: [number, unknown][] = [];
+    for (const body of mix) {
+      const r = await run(base, body);
+      expected.push([r.status, alone(JSON.parse(r.body))]);
+    }
+    assert.equal(expected.at(-1)?.[0], 400);
+    const report = await loadTest({
+      url: base,
+      clients: 8,
+      requests: 240,
+      body: (i) => mix[i % mix.length],
+      check: (i, status, value) => {
+        const [s, v] = expected[i % mix.length];
+        return status === s && isDeepStrictEqual(alone(value), v) ? null : `request ${i} differs`;
+      },
+    });
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.ok, 240);
+    assert.equal(report.wrong + report.dropped, 0);
+    assert.ok(report.p50Ms <= report.p99Ms && report.p99Ms <= report.maxMs);
   });
 });

@@ -4,12 +4,13 @@ import { benchGenerate } from '../../bench/generate.js';
 import { benchLayers, layerCases } from '../../bench/layers.js';
 import { formatTable } from '../../bench/layers-report.js';
 import { benchMatmul, type MatmulRecord } from '../../bench/matmul.js';
+import { benchServe } from '../../bench/serve.js';
 import { benchTrain, trainCases } from '../../bench/train.js';
 import { formatTrainTable } from '../../bench/train-report.js';
 import { HeedError } from '../../util/errors.js';
 import type { Command } from '../command.js';
 
-const suites = ['matmul', 'layers', 'train', 'generate'] as const;
+const suites = ['matmul', 'layers', 'train', 'generate', 'serve'] as const;
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -18,6 +19,14 @@ export const benchCommand: Command = {
        heed bench layers [--json] [--threads N] [--no-torch] [--cases=lstm,gru,...]
        heed bench train [--json] [--threads N] [--no-torch] [--steps N] [--cases=gpt,...]
        heed bench generate [--json]
+       heed bench serve [CHECKPOINT ...] [--clients=1,4,16] [--requests N] [--json]
+
+serve: the explorer's API under a bounded load: a 'heed serve' child process over the
+checkpoints (default: the shipped ones), clients concurrent keep-alive clients sending N
+requests in all (default 300) drawn from every model (translation greedy and beam 5,
+classification, 20 generated tokens, the worked example); each answer must equal the one the
+same request got alone. Prints requests/s and latency percentiles; any wrong or dropped answer
+is counted and shown.
 
 generate: the key/value cache's speed-up: a GPT at nanoGPT's CPU size generates 200 tokens with
 the cache and with full recomputation at every step (greedy, so both give the same tokens), at
@@ -61,9 +70,52 @@ heedParams, torchParams and more.`,
     if (args[at] === 'layers') return runLayers(rest);
     if (args[at] === 'train') return runTrain(rest);
     if (args[at] === 'generate') return runGenerate(rest);
+    if (args[at] === 'serve') return runServe(rest);
     throw new HeedError(`bench: name a suite: ${suites.join(', ')}`);
   },
 };
+
+async function runServe(args: string[]): Promise<number> {
+  const json = args.includes('--json');
+  let clients = [1, 4, 16];
+  let requests = 300;
+  const checkpoints: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [key, inline] = a.split('=', 2);
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new HeedError(`bench serve: ${key} needs a value`);
+      return v;
+    };
+    if (key === '--json') continue;
+    else if (key === '--clients')
+      clients = value()
+        .split(',')
+        .map((c) => positiveInt('--clients', c));
+    else if (key === '--requests') requests = positiveInt('--requests', value());
+    else if (a.startsWith('--')) throw new HeedError(`bench serve: unknown option ${a}`);
+    else checkpoints.push(a);
+  }
+  let failed = false;
+  await benchServe({ checkpoints, clients, requests }, (r) => {
+    failed ||= r.ok !== r.requests;
+    if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else {
+      process.stdout.write(
+        `${String(r.clients).padStart(3)} clients: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${r.requestsPerSec.toFixed(1)}/s; latency p50 ${r.p50Ms.toFixed(1)} ms, p90 ${r.p90Ms.toFixed(1)}, p99 ${r.p99Ms.toFixed(1)}, max ${r.maxMs.toFixed(1)}; ${r.ok} right, ${r.wrong} wrong, ${r.dropped} dropped (${r.mix})\n`,
+      );
+    }
+  });
+  return failed ? 1 : 0;
+}
+
+function positiveInt(option: string, text: string): number {
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new HeedError(`bench serve: ${option} takes positive integers, got '${text}'`);
+  return n;
+}
 
 function runGenerate(args: string[]): number {
   const json = args.includes('--json');
