@@ -1,9 +1,9 @@
 /*
  * Batched GEMM entry point: trims degenerate shapes, then runs each batch element on OpenBLAS
- * (when compiled in and selected) or on the built-in kernels. Built-in problems take one of two
- * routes: tiny ones go straight to an unpacked register-tiled loop (no packing, threads or
- * allocation, so a 16×16 product costs little more than its FMAs), the rest to the packed,
- * blocked SGEMM.
+ * (when compiled in and selected, except for tiny problems) or on the built-in kernels.
+ * Built-in problems take one of two routes: small ones go straight to an unpacked
+ * register-tiled loop (no packing, threads or allocation, so a 16×16 product costs little more
+ * than its FMAs), the rest to the packed, blocked SGEMM.
  *
  * Threading is the same for both implementations and always comes from the OpenMP team:
  * independent batch elements of modest size run concurrently, and a large single problem is
@@ -25,6 +25,14 @@
  * that size. Measured crossover on Zen 4: about 80³. */
 #define SMALL_MNK ((int64_t)80 * 80 * 80)
 #define SMALL_B 8192
+/* Even with OpenBLAS selected, problems up to TINY_MNK multiply-adds at least TINY_MIN_N wide
+ * run on the unpacked kernel. Measured per call on Zen 4 (OpenBLAS 0.3.21, one thread, over all
+ * transposes and m, n, k in {4, 8, 16, 32, 64}): the built-in kernel took a median 0.7× of
+ * OpenBLAS's time up to 16³ and 0.9–1.0× up to 32³, and transposed B up to 2.6× less (16×16×16
+ * with transB: 151 vs 397 ns). Narrower C is left to OpenBLAS: the kernel vectorises along n,
+ * 16 floats at a time, and at n = 4 took up to 3.6× OpenBLAS's time. */
+#define TINY_MNK ((int64_t)32 * 32 * 32)
+#define TINY_MIN_N 16
 /* Multiply-adds from which one problem is worth splitting across threads. */
 #define PAR_MNK ((int64_t)1 << 19)
 
@@ -37,12 +45,17 @@ static void scale_c(float *c, int64_t count, float beta) {
     for (int64_t i = 0; i < count; i++) c[i] *= beta;
 }
 
+/* Whether a problem runs on the unpacked small kernel when the built-in GEMM is selected. */
+static int is_small(const heed_gemm_args *g) {
+  return g->m * g->n * g->k <= SMALL_MNK && g->k * g->n <= SMALL_B;
+}
+
 /* One problem on the built-in kernels. */
 static int builtin_one(const heed_gemm_args *g, const float *a, const float *b, float *c,
                        int threads) {
   const int64_t m = g->m, n = g->n, k = g->k;
   const int64_t a_rs = g->trans_a ? 1 : k, a_cs = g->trans_a ? m : 1;
-  if (m * n * k <= SMALL_MNK && k * n <= SMALL_B) {
+  if (is_small(g)) {
     if (!g->trans_b) {
       heed_gemm_small(m, n, k, g->alpha, a, a_rs, a_cs, b, n, g->beta, c, n);
     } else {
@@ -58,6 +71,11 @@ static int builtin_one(const heed_gemm_args *g, const float *a, const float *b, 
 }
 
 #ifdef HEED_HAVE_OPENBLAS
+/* Whether a problem stays on the unpacked small kernel although OpenBLAS is selected. */
+static int is_tiny(const heed_gemm_args *g) {
+  return g->m * g->n * g->k <= TINY_MNK && g->n >= TINY_MIN_N && is_small(g);
+}
+
 /* C[i0:i1, j0:j1] of one problem through cblas_sgemm; sub-blocks keep the parent's leading
  * dimensions, which BLAS requires to be at least 1. */
 static void openblas_block(const heed_gemm_args *g, const float *a, const float *b, float *c,
@@ -100,7 +118,7 @@ static int gemm_one(const heed_gemm_args *g, int64_t i, int threads) {
   float *c = g->c + i * g->stride_c;
   if (g->m * g->n * g->k < PAR_MNK) threads = 1;
 #ifdef HEED_HAVE_OPENBLAS
-  if (heed_gemm_uses_openblas()) {
+  if (heed_gemm_uses_openblas() && !is_tiny(g)) {
     openblas_one(g, a, b, c, threads);
     return HEED_OK;
   }

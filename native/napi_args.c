@@ -1,7 +1,6 @@
 /* Argument checking for the N-API glue (see napi_args.h). */
 #include "napi_args.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -81,16 +80,10 @@ bool heed_get_u8(napi_env env, const char *kernel, napi_value v, const char *nam
   return true;
 }
 
-bool heed_check_int(napi_env env, const char *kernel, double v, const char *name, int64_t lo,
-                    int64_t hi, int64_t *out) {
-  /* The comparisons are false for NaN; trunc rejects fractions; the bounds keep the cast exact. */
-  if (!(v >= (double)lo && v <= (double)hi) || v != trunc(v)) {
-    heed_throw(env, kernel, 0, "'%s' must be an integer in [%lld, %lld], got %g", name,
-               (long long)lo, (long long)hi, v);
-    return false;
-  }
-  *out = (int64_t)v;
-  return true;
+void heed_int_error(napi_env env, const char *kernel, double v, const char *name, int64_t lo,
+                    int64_t hi) {
+  heed_throw(env, kernel, 0, "'%s' must be an integer in [%lld, %lld], got %g", name,
+             (long long)lo, (long long)hi, v);
 }
 
 bool heed_get_number(napi_env env, const char *kernel, napi_value v, const char *name,

@@ -7,6 +7,7 @@
 #define HEED_NAPI_ARGS_H
 
 #define NAPI_VERSION 8
+#include <math.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,9 +37,22 @@ bool heed_get_number(napi_env env, const char *kernel, napi_value v, const char 
                      double *out);
 bool heed_get_bool(napi_env env, const char *kernel, napi_value v, const char *name, bool *out);
 
-/* An integral double (from a parameter Float64Array) in [lo, hi]. */
-bool heed_check_int(napi_env env, const char *kernel, double v, const char *name, int64_t lo,
-                    int64_t hi, int64_t *out);
+/* Throws the RangeError for a value heed_check_int rejected. */
+void heed_int_error(napi_env env, const char *kernel, double v, const char *name, int64_t lo,
+                    int64_t hi);
+
+/* An integral double (from a parameter Float64Array) in [lo, hi]. Inline, with the error out of
+ * line: GEMM checks twelve of these per call, and a 16×16 GEMM call takes ~0.3 µs in all. */
+static inline bool heed_check_int(napi_env env, const char *kernel, double v, const char *name,
+                                  int64_t lo, int64_t hi, int64_t *out) {
+  /* The comparisons are false for NaN; trunc rejects fractions; the bounds keep the cast exact. */
+  if (v >= (double)lo && v <= (double)hi && v == trunc(v)) {
+    *out = (int64_t)v;
+    return true;
+  }
+  heed_int_error(env, kernel, v, name, lo, hi);
+  return false;
+}
 
 /* Product of dims, failing (with a RangeError) on overflow. */
 bool heed_numel(napi_env env, const char *kernel, const int64_t *shape, int ndim,

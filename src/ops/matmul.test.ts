@@ -4,10 +4,11 @@ import { nativeInfo, setNativeGemm } from '../backend/native/index.js';
 import type { NestedArray, Tensor } from '../tensor/tensor.js';
 import { describeEachBackend } from '../testing/backends.js';
 import { agreesWithReference, assertClose, checkOp, randomTensor } from '../testing/gradcheck.js';
-import { tensor, zeros } from './creation.js';
+import { mul } from './binary.js';
+import { fromArray, tensor, zeros } from './creation.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
-import { slice, squeeze, transpose } from './shape.js';
+import { slice, squeeze, transpose, unsqueeze } from './shape.js';
 
 function expectClose(t: Tensor, expected: NestedArray, tol = 1e-6): void {
   assertClose(t, tensor(expected, { dtype: 'float64' }), tol, tol);
@@ -154,6 +155,53 @@ describeEachBackend('matmul', (backend) => {
     checkOp(backend, (p) => matmul(p, w), [x]);
     checkOp(backend, (q) => matmul(x, q, { transB: true }), [w]);
     checkOp(backend, (p) => matmul(p, p, { transA: true }), [w]);
+  });
+
+  it('a float32 matrix product (the 2-D fast path) equals the general path exactly, with gradients', () => {
+    // The same product as a batch of one takes the general path (batch bookkeeping, GEMM
+    // folding); both reach the backend with the same GEMM, so results match bit for bit.
+    for (const f of flagCombos) {
+      const aShape = stored([5, 7], f.transA);
+      const bShape = stored([7, 3], f.transB);
+      const x = fromArray(randomTensor(aShape, 61).data, aShape, { requiresGrad: true });
+      const y = fromArray(randomTensor(bShape, 62).data, bShape, { requiresGrad: true });
+      const x3 = fromArray(x.data, [1, ...aShape], { requiresGrad: true });
+      const y3 = fromArray(y.data, [1, ...bShape], { requiresGrad: true });
+      const w = fromArray(randomTensor([5, 3], 63).data, [5, 3]);
+      const fast = matmul(x, y, f);
+      const general = matmul(x3, y3, f);
+      assert.equal(fast.dtype, 'float32');
+      assert.deepEqual(fast.shape, [5, 3]);
+      assert.deepEqual(Array.from(fast.data), Array.from(general.data), JSON.stringify(f));
+      sum(mul(fast, w)).backward();
+      sum(mul(general, unsqueeze(w, 0))).backward();
+      const gx = x.grad as Tensor;
+      const gy = y.grad as Tensor;
+      assert.deepEqual(gx.shape, aShape);
+      assert.deepEqual(gy.shape, bShape);
+      assert.ok(Object.isFrozen(gx.shape) && Object.isFrozen(gy.shape));
+      assert.deepEqual(Array.from(gx.data), Array.from((x3.grad as Tensor).data), `dA ${JSON.stringify(f)}`);
+      assert.deepEqual(Array.from(gy.data), Array.from((y3.grad as Tensor).data), `dB ${JSON.stringify(f)}`);
+    }
+  });
+
+  it('2-D output shapes are frozen and right when products of different shapes alternate', () => {
+    const a = fromArray(randomTensor([2, 3], 64).data, [2, 3]);
+    const b = fromArray(randomTensor([3, 4], 65).data, [3, 4]);
+    const c = fromArray(randomTensor([5, 3], 66).data, [5, 3]);
+    const first = matmul(a, b);
+    const second = matmul(c, b);
+    const third = matmul(a, b, { transA: false });
+    const fourth = matmul(b, b, { transA: true });
+    assert.deepEqual(first.shape, [2, 4]);
+    assert.deepEqual(second.shape, [5, 4]);
+    assert.deepEqual(third.shape, [2, 4]);
+    assert.deepEqual(fourth.shape, [4, 4]);
+    for (const t of [first, second, third, fourth]) assert.ok(Object.isFrozen(t.shape));
+    assert.throws(() => {
+      (first.shape as number[])[0] = 7;
+    }, TypeError);
+    assert.deepEqual(third.shape, [2, 4]);
   });
 
   /** Larger products (blocked kernel paths, odd edges) against the float64 reference. */

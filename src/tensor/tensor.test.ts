@@ -5,7 +5,7 @@ import { fromArray, tensor } from '../ops/creation.js';
 import { sum } from '../ops/reduce.js';
 import { describeEachBackend } from '../testing/backends.js';
 import { Mask } from './mask.js';
-import { contiguousStrides, normAxis, shapeSize, Tensor } from './tensor.js';
+import { contiguousStrides, normAxis, shapeSize, Tensor, tensorAdopting } from './tensor.js';
 
 describeEachBackend('Tensor', () => {
   it('toArray round-trips through tensor() for 0-d, 1-d, 2-d and 3-d values', () => {
@@ -57,6 +57,24 @@ describeEachBackend('Tensor', () => {
     assert.deepEqual(u.shape, [3, 2], 'the constructor copies the shape');
     assert.equal(u.dtype, 'float32');
     assert.equal(tensor(1).ndim, 0);
+  });
+
+  it("tensorAdopting keeps an op's frozen shape as is; the public constructor still copies", () => {
+    const shape = Object.freeze([2, 3]);
+    const t = tensorAdopting(new Float32Array(6), shape);
+    const u = tensorAdopting(new Float32Array(6), shape);
+    assert.equal(t.shape, shape);
+    assert.equal(u.shape, t.shape, 'a frozen shape can be shared');
+    assert.deepEqual(
+      [t.ndim, t.size, t.dtype, t.requiresGrad, t.grad, t.gradFn],
+      [2, 6, 'float32', false, null, null],
+    );
+    const v = new Tensor(new Float32Array(6), shape);
+    assert.notEqual(v.shape, shape);
+    assert.deepEqual(v.shape, [2, 3]);
+    // Extra arguments from untyped callers do not switch the public constructor to adopting.
+    const w = Reflect.construct(Tensor, [new Float32Array(6), shape, Symbol('adopt')]);
+    assert.notEqual(w.shape, shape);
   });
 
   it('the constructor rejects data that does not fill the shape', () => {

@@ -285,6 +285,55 @@ describe('native backend', { skip }, () => {
         checkGemm({ m: 0, n: 7, k: 3 }, label);
       });
     });
+
+    it('runs tiny products on the built-in kernel even with OpenBLAS selected', () => {
+      // gemm.c routes m·n·k ≤ 32³ with n ≥ 16 to the unpacked kernel whichever GEMM is selected:
+      // those results are bitwise the built-in ones (OpenBLAS rounds transposed-B products
+      // differently), and like every shape they agree with js. Shapes straddle both limits.
+      const shapes: [number, number, number][] = [
+        [16, 16, 16],
+        [1, 16, 1],
+        [7, 16, 33],
+        [3, 17, 5],
+        [32, 32, 32],
+        [5, 100, 60],
+        [2, 15, 9], // too narrow: OpenBLAS
+        [32, 32, 33], // too big: OpenBLAS
+      ];
+      const before = nativeInfo();
+      try {
+        for (const [m, n, k] of shapes) {
+          const tiny = m * n * k <= 32 ** 3 && n >= 16;
+          for (const [transA, transB] of TRANSPOSES) {
+            for (const beta of [0, 0.5]) {
+              const c0 = randomArray(2 * m * n);
+              const p: GemmParams = {
+                ...{ batch: 2, m, n, k, transA, transB, alpha: 1.5, beta },
+                ...{ a: randomArray(2 * m * k), aOffset: 0, strideA: m * k },
+                ...{ b: randomArray(k * n), bOffset: 0, strideB: 0 },
+                ...{ c: c0, cOffset: 0, strideC: m * n },
+              };
+              const run = (kind: 'builtin' | 'openblas'): Float32Array => {
+                setNativeGemm(kind);
+                const c = c0.slice();
+                native().gemm({ ...p, c });
+                return c;
+              };
+              const label = `${m}x${n}x${k} transA=${transA} transB=${transB} beta=${beta}`;
+              if (tiny && before.openblas) {
+                assert.deepEqual(run('openblas'), run('builtin'), `${label}: not the built-in kernel`);
+              }
+              for (const kind of gemmKinds()) {
+                setNativeGemm(kind);
+                checkGemm({ m, n, k, transA, transB, alpha: 1.5, beta, batch: 2, strideB: 0 }, label);
+              }
+            }
+          }
+        }
+      } finally {
+        setNativeGemm(before.gemm);
+      }
+    });
   });
 
   describe('elementwise', () => {
