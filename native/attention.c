@@ -18,6 +18,12 @@
  * backward: O(T·D), reused for all of that head's blocks) and, when the key blocks of one head
  * are shared between threads, one Tq×D partial dQ.
  *
+ * With a weights array the forward also writes the weights W = exp(S − L) [bh, tq, tk]: each
+ * tile's P (relative to the running max at that tile) goes straight to W, and once the block's
+ * rows are done one pass rescales them by exp(m_tile − m)/l. The backward then reads P from W
+ * instead of recomputing S (four tile products instead of five), and takes the weights' own
+ * gradient G_W when given: dS = P ∘ (dP + G_W − D) with D = rowsum(dO ∘ O) + rowsum(P ∘ G_W).
+ *
  * Every tile product runs on the packed GEMM micro-kernel (gemm_kernel_*.c: AVX-512, AVX2 or
  * portable C); the row work (max, exp, sums) is written as lane-parallel loops around a
  * branch-free exp so it vectorises at the same width. A row with no allowed key gets output 0,
@@ -96,8 +102,121 @@ static inline float fast_expf(float x) {
   return x < -87.0f ? 0.0f : (x != x ? x : e);
 }
 
+/*
+ * Packing into the micro-kernel's layouts (gemm_kernel.h): A as MR-row panels k-major, B as
+ * NR-column panels k-major, zero-padded. Attention packs small blocks all the time (a query
+ * block, every P and dS tile, each head's K, V, Q and dO), often transposing, where the shared
+ * packers (gemm_pack.c) move one float at a time; with AVX-512 and the 14×32 tile these move
+ * 16 floats a time, transposing 16×16 blocks in registers.
+ */
+#if defined(__AVX512F__) && HEED_MR == 14 && HEED_NR == 32
+#include <immintrin.h>
+
+static inline __mmask16 lanes_mask(int64_t n) {
+  return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
+/* 16×16 transpose in registers: r[i] holds row i on entry, column i on exit. */
+static inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int a = 0; a < 8; a++) {
+    t[2 * a] = _mm512_unpacklo_ps(r[2 * a], r[2 * a + 1]);
+    t[2 * a + 1] = _mm512_unpackhi_ps(r[2 * a], r[2 * a + 1]);
+  }
+  for (int g = 0; g < 4; g++) {
+    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int c = 0; c < 4; c++) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
+    const __m512 w0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+    const __m512 v1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+    r[c] = _mm512_shuffle_f32x4(v0, v1, 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
+    r[4 + c] = _mm512_shuffle_f32x4(w0, w1, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(w0, w1, 0xDD);
+  }
+}
+
+/* A (rows × kc), element (i, p) at a[i·rs + p·cs], into MR-row panels: Ap[p·MR + i]. */
+static void pack_a(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, float *Ap) {
+  const __mmask16 panel = lanes_mask(HEED_MR);
+  for (int64_t i0 = 0; i0 < rows; i0 += HEED_MR, Ap += HEED_MR * kc) {
+    const int64_t mr = min64(HEED_MR, rows - i0);
+    const float *src = a + i0 * rs;
+    if (rs == 1) {
+      /* Each k step is mr contiguous floats: one masked copy, zeros past the edge. */
+      const __mmask16 m = lanes_mask(mr);
+      for (int64_t p = 0; p < kc; p++)
+        _mm512_mask_storeu_ps(Ap + p * HEED_MR, panel, _mm512_maskz_loadu_ps(m, src + p * cs));
+    } else if (cs == 1) {
+      /* Row-major: 16 k steps of the panel's rows at a time, transposed. */
+      for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+        const int64_t np = min64(16, kc - p0);
+        const __mmask16 m = lanes_mask(np);
+        __m512 r[16];
+        for (int i = 0; i < 16; i++)
+          r[i] = i < mr ? _mm512_maskz_loadu_ps(m, src + i * rs + p0) : _mm512_setzero_ps();
+        transpose16(r);
+        for (int64_t p = 0; p < np; p++)
+          _mm512_mask_storeu_ps(Ap + (p0 + p) * HEED_MR, panel, r[p]);
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++)
+        for (int i = 0; i < HEED_MR; i++)
+          Ap[p * HEED_MR + i] = i < mr ? src[i * rs + p * cs] : 0.0f;
+    }
+  }
+}
+
+/* B (kc × nc), element (p, j) at b[p·rs + j·cs], into NR-column panels: Bp[p·NR + j]. */
+static void pack_b(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *Bp) {
+  for (int64_t j0 = 0; j0 < nc; j0 += HEED_NR, Bp += HEED_NR * kc) {
+    const int64_t nr = min64(HEED_NR, nc - j0);
+    const float *src = b + j0 * cs;
+    if (cs == 1) {
+      /* Row-major: each k step is nr contiguous floats. */
+      const __mmask16 m0 = lanes_mask(nr), m1 = lanes_mask(nr - 16);
+      for (int64_t p = 0; p < kc; p++) {
+        _mm512_storeu_ps(Bp + p * HEED_NR, _mm512_maskz_loadu_ps(m0, src + p * rs));
+        _mm512_storeu_ps(Bp + p * HEED_NR + 16, _mm512_maskz_loadu_ps(m1, src + p * rs + 16));
+      }
+    } else if (rs == 1) {
+      /* Column-major (a transposed B): 16 columns × 16 k steps at a time, transposed. */
+      for (int h = 0; h < 2; h++) {
+        const int64_t nh = nr - 16 * h;
+        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+          const int64_t np = min64(16, kc - p0);
+          const __mmask16 m = lanes_mask(np);
+          __m512 r[16];
+          for (int c = 0; c < 16; c++)
+            r[c] = c < nh ? _mm512_maskz_loadu_ps(m, src + (16 * h + c) * cs + p0)
+                          : _mm512_setzero_ps();
+          transpose16(r);
+          for (int64_t p = 0; p < np; p++) _mm512_storeu_ps(Bp + (p0 + p) * HEED_NR + 16 * h, r[p]);
+        }
+      }
+    } else {
+      for (int64_t p = 0; p < kc; p++)
+        for (int j = 0; j < HEED_NR; j++)
+          Bp[p * HEED_NR + j] = j < nr ? src[p * rs + j * cs] : 0.0f;
+    }
+  }
+}
+#else
+static void pack_a(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, float *Ap) {
+  heed_pack_a(rows, kc, a, rs, cs, Ap);
+}
+static void pack_b(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *Bp) {
+  heed_pack_b(kc, nc, b, rs, cs, Bp);
+}
+#endif
+
 /* C[m×n] (row stride ldc) = alpha·A·B + beta·C, with A packed as MR-row panels of depth kc
- * (heed_pack_a) and B as NR-column panels (heed_pack_b) that start `b_stride` floats apart: kc·NR
+ * (pack_a) and B as NR-column panels (pack_b) that start `b_stride` floats apart: kc·NR
  * for a block packed on its own, T·NR for rows kc of a whole packed head. Edge tiles are trimmed
  * by the kernel. */
 static void tile_gemm(int64_t m, int64_t n, int64_t kc, const float *ap, const float *bp,
@@ -211,6 +330,7 @@ typedef struct {
   float *m;     /* running row max: BR */
   float *l;     /* running row sums, LANES partial sums per row: BR × LANES */
   float *mt;    /* the current tile's row max: BR */
+  float *mtile; /* with weights: each row's running max after each key tile, BR × ⌈tk/BC⌉ */
   float *kt;    /* the head's Kᵀ as B: d × panel_cols(tk); key block j0 at kt + j0·d */
   float *vp;    /* the head's V as B: panels of tk rows; key block j0 at vp + j0·NR */
   int64_t head; /* the head kt and vp hold, −1 before the first */
@@ -218,7 +338,7 @@ typedef struct {
 
 static int64_t fwd_ws_floats(int64_t tk, int64_t d, int64_t dv) {
   return region(BR * d) + 2 * region(BR * BC) + region(BR * dv) + 2 * region(BR) +
-         region(BR * LANES) +
+         region(BR * LANES) + region(BR * ceil_div(tk, BC)) +
          region(d * panel_cols(tk)) + region(tk * panel_cols(dv));
 }
 
@@ -232,25 +352,27 @@ static fwd_ws fwd_ws_at(float *base, int64_t tk, int64_t d, int64_t dv) {
   w.m = p, p += region(BR);
   w.l = p, p += region(BR * LANES);
   w.mt = p, p += region(BR);
+  w.mtile = p, p += region(BR * ceil_div(tk, BC));
   w.kt = p, p += region(d * panel_cols(tk));
   w.vp = p;
   w.head = -1;
   return w;
 }
 
-/* Output rows i0..i0+BR of head b (Algorithm 1 for one query block). */
+/* Output rows i0..i0+BR of head b (Algorithm 1 for one query block), and their weights when
+ * `weights` is given. */
 static void forward_block(const heed_attention_args *a, int64_t b, int64_t i0, float *out,
-                          float *lse, fwd_ws *w) {
+                          float *lse, float *weights, fwd_ws *w) {
   const int64_t d = a->d, dv = a->dv, tq = a->tq, tk = a->tk;
   const int64_t br = min64(BR, tq - i0);
   const uint8_t *mh = mask_of_head(a, b);
   if (w->head != b) {
     /* Kᵀ as B (element (p, j) is K[j, p]) and V as B, for every key block of the head. */
-    heed_pack_b(d, tk, a->k + b * tk * d, 1, d, w->kt);
-    heed_pack_b(tk, dv, a->v + b * tk * dv, dv, 1, w->vp);
+    pack_b(d, tk, a->k + heed_head_at(&a->lk, a->heads, b), 1, a->lk.st, w->kt);
+    pack_b(tk, dv, a->v + heed_head_at(&a->lv, a->heads, b), a->lv.st, 1, w->vp);
     w->head = b;
   }
-  heed_pack_a(br, d, a->q + (b * tq + i0) * d, d, 1, w->qa);
+  pack_a(br, d, a->q + heed_head_at(&a->lq, a->heads, b) + i0 * a->lq.st, a->lq.st, 1, w->qa);
   for (int64_t r = 0; r < br; r++) w->m[r] = -INFINITY;
   memset(w->l, 0, sizeof(float) * (size_t)(br * LANES));
   memset(w->o, 0, sizeof(float) * (size_t)(br * dv));
@@ -280,15 +402,27 @@ static void forward_block(const heed_attention_args *a, int64_t b, int64_t i0, f
       w->m[r] = mnew;
       any = 1;
     }
+    if (weights != NULL) {
+      /* P relative to each row's current max; rescaled once the block is done. */
+      const int64_t nt = ceil_div(tk, BC), jt = j0 / BC;
+      float *wb = weights + (b * tq + i0) * tk + j0;
+      for (int64_t r = 0; r < br; r++) {
+        float *dst = wb + r * tk;
+        const float *src = w->s + r * BC;
+        HEED_IVDEP for (int64_t c = 0; c < bc; c++) dst[c] = src[c];
+        w->mtile[r * nt + jt] = w->m[r];
+      }
+    }
     if (!any) continue;
     /* O += P·Vⱼ */
-    heed_pack_a(br, bc, w->s, BC, 1, w->pa);
+    pack_a(br, bc, w->s, BC, 1, w->pa);
     tile_gemm(br, dv, bc, w->pa, w->vp + j0 * HEED_NR, tk * HEED_NR, w->o, dv, 1.0f, 1.0f);
   }
+  float *ob = out + heed_head_at(&a->lo, a->heads, b);
   for (int64_t r = 0; r < br; r++) {
     const float l = lanes_sum(w->l + r * LANES);
     const float *orow = w->o + r * dv;
-    float *dst = out + (b * tq + i0 + r) * dv;
+    float *dst = ob + (i0 + r) * a->lo.st;
     if (l > 0.0f) {
       const float inv = 1.0f / l;
       HEED_IVDEP for (int64_t c = 0; c < dv; c++) dst[c] = orow[c] * inv;
@@ -297,6 +431,20 @@ static void forward_block(const heed_attention_args *a, int64_t b, int64_t i0, f
       /* Every key masked: zero output, L = −inf (the backward then gives zero gradients). */
       memset(dst, 0, sizeof(float) * (size_t)dv);
       lse[b * tq + i0 + r] = -INFINITY;
+    }
+    if (weights != NULL) {
+      /* W = P·exp(m_tile − m)/l tile by tile; zero past the causal bound or in a dead row. */
+      float *wr = weights + (b * tq + i0 + r) * tk;
+      const int64_t nt = ceil_div(tk, BC);
+      const float inv = l > 0.0f ? 1.0f / l : 0.0f;
+      for (int64_t j0 = 0; j0 < jend; j0 += BC) {
+        const float mj = w->mtile[r * nt + j0 / BC];
+        const float f = mj == w->m[r] ? inv : (mj == -INFINITY ? 0.0f : expf(mj - w->m[r]) * inv);
+        float *seg = wr + j0;
+        const int64_t bc = min64(BC, jend - j0);
+        HEED_IVDEP for (int64_t c = 0; c < bc; c++) seg[c] *= f;
+      }
+      memset(wr + jend, 0, sizeof(float) * (size_t)(tk - jend));
     }
   }
 }
@@ -311,7 +459,7 @@ static float *alloc_floats(int64_t floats) {
   return aligned_alloc(64, bytes > 0 ? bytes : 64);
 }
 
-int heed_attention_forward(const heed_attention_args *a, float *out, float *lse) {
+int heed_attention_forward(const heed_attention_args *a, float *out, float *lse, float *weights) {
   const int64_t bh = a->bh, tq = a->tq, tk = a->tk, d = a->d, dv = a->dv;
   if (bh == 0 || tq == 0) return HEED_OK;
   const int64_t nqb = ceil_div(tq, BR), items = bh * nqb;
@@ -327,7 +475,8 @@ int heed_attention_forward(const heed_attention_args *a, float *out, float *lse)
     const int t = thread_id();
     fwd_ws w = fwd_ws_at(ws + t * per, tk, d, dv);
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++) forward_block(a, it / nqb, it % nqb * BR, out, lse, &w);
+    for (int64_t it = 0; it < items; it++)
+      forward_block(a, it / nqb, it % nqb * BR, out, lse, weights, &w);
   }
   free(ws);
   return HEED_OK;
@@ -379,85 +528,119 @@ static bwd_ws bwd_ws_at(float *base, int64_t tq, int64_t d, int64_t dv) {
 typedef struct {
   const heed_attention_args *a;
   const float *out, *lse, *dout;
-  float *drow; /* D = rowsum(dO ∘ O): bh·tq */
+  const float *w, *gw; /* the weights and their gradient [bh, tq, tk], or NULL */
+  float *drow;         /* D = rowsum(dO ∘ O) (+ rowsum(W ∘ G_W)): bh·tq */
   float *dq, *dk, *dv;
 } bwd_job;
 
 /* D for rows [lo, hi) of the flattened [bh·tq]. */
 static void drow_range(void *ctx, int64_t lo, int64_t hi) {
   const bwd_job *J = ctx;
-  const int64_t dv = J->a->dv;
-  for (int64_t r = lo; r < hi; r++) J->drow[r] = dot(J->out + r * dv, J->dout + r * dv, dv);
+  const heed_attention_args *a = J->a;
+  for (int64_t r = lo; r < hi; r++) {
+    const int64_t at = heed_head_at(&a->lo, a->heads, r / a->tq) + r % a->tq * a->lo.st;
+    J->drow[r] = dot(J->out + at, J->dout + at, a->dv);
+    if (J->gw != NULL) J->drow[r] += dot(J->w + r * a->tk, J->gw + r * a->tk, a->tk);
+  }
+}
+
+/* Zeroes `rows` rows of `width` floats, `stride` apart. */
+static void zero_rows(float *x, int64_t rows, int64_t width, int64_t stride) {
+  for (int64_t r = 0; r < rows; r++) memset(x + r * stride, 0, sizeof(float) * (size_t)width);
 }
 
 /* dK, dV of keys j0..j0+BC of head b (written), and their share of dQ added to dq_head
- * [tq, d] (FlashAttention-2, Algorithm 2, for one key block). */
-static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_head, bwd_ws *w) {
+ * [tq, d] with rows ldq apart (FlashAttention-2, Algorithm 2, for one key block). */
+static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_head, int64_t ldq,
+                           bwd_ws *w) {
   const heed_attention_args *a = J->a;
   const int64_t d = a->d, dv = a->dv, tq = a->tq, tk = a->tk;
   const int64_t bc = min64(BC, tk - j0);
   const uint8_t *mh = mask_of_head(a, b);
+  const int64_t ldk = a->lk.st, ldv = a->lv.st;
   if (w->head != b) {
-    heed_pack_a(tq, d, a->q + b * tq * d, d, 1, w->qa);
-    heed_pack_b(tq, d, a->q + b * tq * d, d, 1, w->qb);
-    heed_pack_a(tq, dv, J->dout + b * tq * dv, dv, 1, w->ga);
-    heed_pack_b(tq, dv, J->dout + b * tq * dv, dv, 1, w->gb);
+    const float *qh = a->q + heed_head_at(&a->lq, a->heads, b);
+    const float *gh = J->dout + heed_head_at(&a->lo, a->heads, b);
+    pack_a(tq, d, qh, a->lq.st, 1, w->qa);
+    pack_b(tq, d, qh, a->lq.st, 1, w->qb);
+    pack_a(tq, dv, gh, a->lo.st, 1, w->ga);
+    pack_b(tq, dv, gh, a->lo.st, 1, w->gb);
     w->head = b;
   }
-  const float *kj = a->k + (b * tk + j0) * d, *vj = a->v + (b * tk + j0) * dv;
-  float *dkj = J->dk + (b * tk + j0) * d, *dvj = J->dv + (b * tk + j0) * dv;
-  memset(dkj, 0, sizeof(float) * (size_t)(bc * d));
-  memset(dvj, 0, sizeof(float) * (size_t)(bc * dv));
-  heed_pack_b(d, bc, kj, 1, d, w->kt);  /* Kⱼᵀ, for S */
-  heed_pack_b(dv, bc, vj, 1, dv, w->vt); /* Vⱼᵀ, for dP */
-  heed_pack_b(bc, d, kj, d, 1, w->kp);   /* Kⱼ, for dQ */
+  const int64_t kat = heed_head_at(&a->lk, a->heads, b) + j0 * ldk;
+  const int64_t vat = heed_head_at(&a->lv, a->heads, b) + j0 * ldv;
+  const float *kj = a->k + kat, *vj = a->v + vat;
+  float *dkj = J->dk + kat, *dvj = J->dv + vat;
+  zero_rows(dkj, bc, d, ldk);
+  zero_rows(dvj, bc, dv, ldv);
+  pack_b(d, bc, kj, 1, ldk, w->kt);  /* Kⱼᵀ, for S */
+  pack_b(dv, bc, vj, 1, ldv, w->vt); /* Vⱼᵀ, for dP */
+  pack_b(bc, d, kj, ldk, 1, w->kp);  /* Kⱼ, for dQ */
   /* Causal: queries before j0 see none of these keys. */
   for (int64_t i0 = a->causal ? j0 / BR * BR : 0; i0 < tq; i0 += BR) {
     const int64_t br = min64(BR, tq - i0);
     const float *li = J->lse + b * tq + i0, *di = J->drow + b * tq + i0;
-    tile_gemm(br, bc, d, w->qa + i0 * d, w->kt, d * HEED_NR, w->s, BC, a->scale, 0.0f); /* S */
-    if (tile_needs_mask(a, mh, i0, j0, bc)) mask_tile(a, mh, i0, br, j0, bc, w->s);
-    /* P = exp(S − L), recomputed from the saved log-sum-exp; L = −inf marks a row with no
-     * allowed key, whose P (and so every gradient it feeds) is 0. */
     int any = 0;
-    for (int64_t r = 0; r < br; r++) {
-      float *sr = w->s + r * BC;
-      if (li[r] == -INFINITY) {
-        memset(sr, 0, sizeof(float) * (size_t)bc);
-      } else {
-        exp_shift(sr, bc, li[r]);
-        any = 1;
+    /* P [br, bc] with rows ldp apart: the saved weights in place, or recomputed into w->s. */
+    const float *P = w->s;
+    int64_t ldp = BC;
+    if (J->w != NULL) {
+      P = J->w + (b * tq + i0) * tk + j0; /* 0 where blocked */
+      ldp = tk;
+      for (int64_t r = 0; r < br; r++) any |= li[r] != -INFINITY;
+    } else {
+      tile_gemm(br, bc, d, w->qa + i0 * d, w->kt, d * HEED_NR, w->s, BC, a->scale, 0.0f); /* S */
+      if (tile_needs_mask(a, mh, i0, j0, bc)) mask_tile(a, mh, i0, br, j0, bc, w->s);
+      /* P = exp(S − L), recomputed from the saved log-sum-exp; L = −inf marks a row with no
+       * allowed key, whose P (and so every gradient it feeds) is 0. */
+      for (int64_t r = 0; r < br; r++) {
+        float *sr = w->s + r * BC;
+        if (li[r] == -INFINITY) {
+          memset(sr, 0, sizeof(float) * (size_t)bc);
+        } else {
+          exp_shift(sr, bc, li[r]);
+          any = 1;
+        }
       }
     }
     if (!any) continue;
     /* dVⱼ += Pᵀ·dOᵢ */
-    heed_pack_a(bc, br, w->s, 1, BC, w->ta);
-    tile_gemm(bc, dv, br, w->ta, w->gb + i0 * HEED_NR, tq * HEED_NR, dvj, dv, 1.0f, 1.0f);
+    pack_a(bc, br, P, 1, ldp, w->ta);
+    tile_gemm(bc, dv, br, w->ta, w->gb + i0 * HEED_NR, tq * HEED_NR, dvj, ldv, 1.0f, 1.0f);
     /* dP = dOᵢ·Vⱼᵀ, then dS = P ∘ (dP − D) in place */
     tile_gemm(br, bc, dv, w->ga + i0 * dv, w->vt, dv * HEED_NR, w->dp, BC, 1.0f, 0.0f);
     for (int64_t r = 0; r < br; r++) {
-      const float *pr = w->s + r * BC;
+      const float *pr = P + r * ldp;
       float *dsr = w->dp + r * BC;
       const float dr = di[r];
-      HEED_IVDEP for (int64_t c = 0; c < bc; c++) dsr[c] = pr[c] * (dsr[c] - dr);
+      if (J->gw != NULL) {
+        const float *gr = J->gw + (b * tq + i0 + r) * tk + j0;
+        HEED_IVDEP for (int64_t c = 0; c < bc; c++) dsr[c] = pr[c] * (dsr[c] + gr[c] - dr);
+      } else {
+        HEED_IVDEP for (int64_t c = 0; c < bc; c++) dsr[c] = pr[c] * (dsr[c] - dr);
+      }
     }
     /* dQᵢ += scale·dS·Kⱼ */
-    heed_pack_a(br, bc, w->dp, BC, 1, w->pa);
-    tile_gemm(br, d, bc, w->pa, w->kp, bc * HEED_NR, dq_head + i0 * d, d, a->scale, 1.0f);
+    pack_a(br, bc, w->dp, BC, 1, w->pa);
+    tile_gemm(br, d, bc, w->pa, w->kp, bc * HEED_NR, dq_head + i0 * ldq, ldq, a->scale, 1.0f);
     /* dKⱼ += scale·dSᵀ·Qᵢ */
-    heed_pack_a(bc, br, w->dp, 1, BC, w->ta);
-    tile_gemm(bc, d, br, w->ta, w->qb + i0 * HEED_NR, tq * HEED_NR, dkj, d, a->scale, 1.0f);
+    pack_a(bc, br, w->dp, 1, BC, w->ta);
+    tile_gemm(bc, d, br, w->ta, w->qb + i0 * HEED_NR, tq * HEED_NR, dkj, ldk, a->scale, 1.0f);
   }
 }
 
 int heed_attention_backward(const heed_attention_args *a, const float *out, const float *lse,
-                            const float *dout, float *dq, float *dk, float *dv) {
+                            const float *dout, const float *weights, const float *gweights,
+                            float *dq, float *dk, float *dv) {
   const int64_t bh = a->bh, tq = a->tq, tk = a->tk, d = a->d;
-  memset(dq, 0, sizeof(float) * (size_t)(bh * tq * d));
+  for (int64_t b = 0; b < bh; b++)
+    zero_rows(dq + heed_head_at(&a->lq, a->heads, b), tq, d, a->lq.st);
   if (bh == 0 || tk == 0) return HEED_OK;
   if (tq == 0) {
-    memset(dk, 0, sizeof(float) * (size_t)(bh * tk * d));
-    memset(dv, 0, sizeof(float) * (size_t)(bh * tk * a->dv));
+    for (int64_t b = 0; b < bh; b++) {
+      zero_rows(dk + heed_head_at(&a->lk, a->heads, b), tk, d, a->lk.st);
+      zero_rows(dv + heed_head_at(&a->lv, a->heads, b), tk, a->dv, a->lv.st);
+    }
     return HEED_OK;
   }
   const int64_t nkb = ceil_div(tk, BC);
@@ -475,7 +658,7 @@ int heed_attention_backward(const heed_attention_args *a, const float *out, cons
     free(ws), free(drow), free(partial);
     return HEED_ENOMEM;
   }
-  bwd_job J = {a, out, lse, dout, drow, dq, dk, dv};
+  bwd_job J = {a, out, lse, dout, weights, gweights, drow, dq, dk, dv};
   heed_parallel_for(bh * tq, bh * tq * a->dv, drow_range, &J);
   if (by_head) {
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -483,7 +666,8 @@ int heed_attention_backward(const heed_attention_args *a, const float *out, cons
       bwd_ws w = bwd_ws_at(ws + thread_id() * per, tq, d, a->dv);
 #pragma omp for schedule(dynamic, 1)
       for (int64_t b = 0; b < bh; b++)
-        for (int64_t jb = 0; jb < nkb; jb++) backward_block(&J, b, jb * BC, dq + b * tq * d, &w);
+        for (int64_t jb = 0; jb < nkb; jb++)
+          backward_block(&J, b, jb * BC, dq + heed_head_at(&a->lq, a->heads, b), a->lq.st, &w);
     }
   } else {
 #pragma omp parallel num_threads(nt)
@@ -494,13 +678,14 @@ int heed_attention_backward(const heed_attention_args *a, const float *out, cons
       for (int64_t b = 0; b < bh; b++) {
         if (b > 0) memset(mine, 0, sizeof(float) * (size_t)(tq * d));
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t jb = 0; jb < nkb; jb++) backward_block(&J, b, jb * BC, mine, &w);
+        for (int64_t jb = 0; jb < nkb; jb++) backward_block(&J, b, jb * BC, mine, d, &w);
         /* (the loop's barrier: every partial dQ of head b is complete) */
+        float *dqh = dq + heed_head_at(&a->lq, a->heads, b);
 #pragma omp for schedule(static)
         for (int64_t x = 0; x < tq * d; x++) {
           float sum = 0.0f;
           for (int u = 0; u < nt; u++) sum += partial[u * tq * d + x];
-          dq[b * tq * d + x] = sum;
+          dqh[x / d * a->lq.st + x % d] = sum;
         }
       }
     }

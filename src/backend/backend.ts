@@ -90,8 +90,37 @@ export interface AttentionMaskLayout {
 }
 
 /**
+ * Where one tensor's heads live in its array ({@link AttentionLayout}): row i of head b starts at
+ *   offset + ⌊b / heads⌋·strideB + (b mod heads)·strideH + i·strideT
+ * and holds its d (or dv) values contiguously. Strides are ≥ 0.
+ */
+export interface AttentionHeadLayout {
+  offset: number;
+  strideB: number;
+  strideH: number;
+  strideT: number;
+}
+
+/**
+ * Heads read and written in place inside larger arrays, e.g. the heads of a [B, T, H·hs]
+ * projection (heads = H, offset = the column where the block starts, strideB = T·row width,
+ * strideH = hs, strideT = row width), so multi-head attention needs no head split or merge.
+ * `heads` divides bh and splits the flat head index b into ⌊b / heads⌋ and b mod heads. The
+ * gradients share their tensor's layout (dq q's, dk k's, dv v's, gradOut out's); lse stays
+ * contiguous [bh, tq]. The heads of dq, dk and dv must not overlap (they may share one array).
+ */
+export interface AttentionLayout {
+  heads: number;
+  q: AttentionHeadLayout;
+  k: AttentionHeadLayout;
+  v: AttentionHeadLayout;
+  out: AttentionHeadLayout;
+}
+
+/**
  * One fused attention problem over `bh` independent heads (FlashAttention, Dao et al. 2022):
- * q [bh, tq, d], k [bh, tk, d], v [bh, tk, dv], contiguous. Query i of a head may attend to key
+ * q [bh, tq, d], k [bh, tk, d], v [bh, tk, dv], contiguous unless `layout` places the heads
+ * elsewhere (then out and the gradients follow it too). Query i of a head may attend to key
  * j when (not `causal` or j ≤ i: top-left aligned, as PyTorch) and (no mask or the mask allows
  * it). With s_ij = scale·q_i·k_j over the allowed keys:
  *   lse_i = log Σ_j exp(s_ij),   out_i = Σ_j exp(s_ij − lse_i)·v_j.
@@ -109,6 +138,8 @@ export interface AttentionParams {
   k: FloatArray;
   v: FloatArray;
   mask: AttentionMaskLayout | null;
+  /** Where the heads of q, k, v and out live; absent or null: contiguous [bh, t, ·]. */
+  layout?: AttentionLayout | null;
 }
 
 /**
@@ -188,7 +219,7 @@ export interface Backend {
   /**
    * Row softmax (or log-softmax when `log`) of x viewed as [rows, cols], numerically stable
    * (the row max is subtracted). A row that is entirely -Infinity gives zeros (never NaN) for
-   * softmax and -Infinity for log-softmax.
+   * softmax and -Infinity for log-softmax. `out` may be `x` (in place).
    */
   softmax(x: FloatArray, rows: number, cols: number, out: FloatArray, log: boolean): void;
 
@@ -196,6 +227,7 @@ export interface Backend {
    * Gradient of {@link Backend.softmax} given its output y and the output gradient g:
    * softmax:     out = y ⊙ (g − Σ_row g⊙y)
    * log-softmax: out = g − exp(y) · Σ_row g
+   * `out` may be `g` (in place).
    */
   softmaxBackward(
     y: FloatArray,
@@ -220,7 +252,7 @@ export interface Backend {
 
   /**
    * out[i] = cond[ic] ? a[ia] : b[ib] with broadcasting as in {@link Backend.binary};
-   * `cond` holds 0/1 bytes.
+   * `cond` holds 0/1 bytes. `out` may be an operand of its own shape (in place).
    */
   where(
     cond: Uint8Array,
@@ -384,9 +416,10 @@ export interface Backend {
   /**
    * Fused attention forward (see {@link AttentionParams}): writes out [bh, tq, dv] and the row
    * log-sum-exp lse [bh, tq] without materialising the tq×tk scores (extra memory O(tq) per
-   * head plus fixed-size tiles).
+   * head plus fixed-size tiles). With `weights` [bh, tq, tk] (contiguous) it also writes the
+   * attention weights exp(s_ij − lse_i), 0 where blocked and in a row with no allowed key.
    */
-  attentionForward(p: AttentionParams, out: FloatArray, lse: FloatArray): void;
+  attentionForward(p: AttentionParams, out: FloatArray, lse: FloatArray, weights?: FloatArray | null): void;
 
   /**
    * Gradient of {@link Backend.attentionForward} from its `out` and `lse` and the output gradient
@@ -394,7 +427,10 @@ export interface Backend {
    * Algorithm 2): with D_i = gradOut_i·out_i and p_ij = exp(s_ij − lse_i),
    *   dv_j = Σ_i p_ij·gradOut_i,  ds_ij = p_ij·(gradOut_i·v_j − D_i),
    *   dq_i = scale·Σ_j ds_ij·k_j,  dk_j = scale·Σ_i ds_ij·q_i.
-   * dq [bh, tq, d], dk [bh, tk, d], dv [bh, tk, dv] are overwritten.
+   * dq [bh, tq, d], dk [bh, tk, d], dv [bh, tk, dv] are overwritten. `weights` (the forward's,
+   * [bh, tq, tk]) are read for p_ij instead of recomputing them; `gradWeights` [bh, tq, tk], the
+   * gradient reaching the weights themselves (needs `weights`), joins dP:
+   *   ds_ij = p_ij·(gradOut_i·v_j + gradWeights_ij − D_i),  D_i = gradOut_i·out_i + Σ_j p_ij·gradWeights_ij.
    */
   attentionBackward(
     p: AttentionParams,
@@ -404,5 +440,7 @@ export interface Backend {
     dq: FloatArray,
     dk: FloatArray,
     dv: FloatArray,
+    weights?: FloatArray | null,
+    gradWeights?: FloatArray | null,
   ): void;
 }

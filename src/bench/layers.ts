@@ -105,7 +105,11 @@ const mhaCase: LayerCase = {
   },
 };
 
-/** sdpa with needWeights false (a fused kernel may run) or true (the composed ops). */
+/**
+ * sdpa with needWeights false (the flash kernel) or true (the weights-returning path, named
+ * 'composed' after what it replaces: now flashAttentionWithWeights, which holds the weights as
+ * the only [B·H, T, T] array; the composition of ops runs only with dropout or a float mask).
+ */
 function attentionCase(path: 'fused' | 'composed', seq: number): LayerCase {
   const shape = [ATTN.batch, ATTN.heads, seq, ATTN.headDim];
   const heavy = seq > 2048;

@@ -1,6 +1,4 @@
-import { add } from '../ops/binary.js';
-import { matmul } from '../ops/matmul.js';
-import { reshape } from '../ops/shape.js';
+import { linear } from '../ops/linear.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { type InitOptions, linearInitBound, uniformParam } from './init.js';
@@ -39,9 +37,6 @@ export class Linear extends Module {
         `Linear(${this.inFeatures}, ${this.outFeatures}): input ${fmtShape(x.shape)} must end in ${this.inFeatures}`,
       );
     }
-    const x2 = x.ndim === 1 ? reshape(x, [1, this.inFeatures]) : x;
-    const y = matmul(x2, this.weight, { transB: true }); // [..., out]
-    const out = this.bias ? add(y, this.bias) : y;
-    return x.ndim === 1 ? reshape(out, [this.outFeatures]) : out;
+    return linear(x, this.weight, this.bias); // [..., out]
   }
 }

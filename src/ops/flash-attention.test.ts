@@ -17,7 +17,7 @@ import {
 } from '../testing/gradcheck.js';
 import { Generator } from '../util/random.js';
 import { fromArray } from './creation.js';
-import { flashAttention } from './flash-attention.js';
+import { flashAttention, setKeptWeightsLimit } from './flash-attention.js';
 import { slice } from './shape.js';
 
 interface Case {
@@ -63,8 +63,27 @@ function assertFinite(t: Tensor | null, what: string): void {
   for (let i = 0; i < t.size; i++) assert.ok(Number.isFinite(t.data[i]), `${what}[${i}] = ${t.data[i]}`);
 }
 
-/** The fused op equals the composed reference in float32, forward and backward (dq, dk, dv). */
+/** Runs `fn` with the backward recomputing the weights (none kept), then reading kept ones. */
+function bothBackwards(fn: (how: string) => void): void {
+  for (const limit of [0, 1 << 30]) {
+    const previous = setKeptWeightsLimit(limit);
+    try {
+      fn(limit === 0 ? 'weights recomputed' : 'weights kept');
+    } finally {
+      setKeptWeightsLimit(previous);
+    }
+  }
+}
+
+/**
+ * The fused op equals the composed reference in float32, forward and backward (dq, dk, dv),
+ * with the backward recomputing the weights and with it reading kept ones.
+ */
 function fusedEqualsComposed(name: string, c: Case, seed: number): void {
+  bothBackwards((how) => fusedEqualsComposedOnce(`${name} (${how})`, c, seed));
+}
+
+function fusedEqualsComposedOnce(name: string, c: Case, seed: number): void {
   const xs = inputs(c, seed);
   const ref = valueAndGrads(composed(c), xs, 'float32', seed);
   const got = valueAndGrads(fused(c), xs, 'float32', seed);
@@ -193,6 +212,7 @@ describeEachBackend('flashAttention', (backend) => {
       [[[1, 0, 1, 1, 0]], [[0, 0, 0, 0, 0]]],
       [[[1, 1, 1, 1, 1]], [[0, 1, 0, 0, 0]]],
     ]);
+    bothBackwards(() => checkOp(backend, fused({ ...c, mask }), inputs(c, 20)));
     checkOp(backend, fused(c), inputs(c, 21));
     checkOp(backend, fused({ ...c, causal: true }), inputs(c, 22));
     checkOp(backend, fused({ ...c, mask, scale: 0.7 }), inputs(c, 23));
@@ -301,7 +321,7 @@ describeEachBackend('flashAttention', (backend) => {
     });
   }
 
-  it('scaledDotProductAttention uses the fused op only without weights, dropout or a float mask', () => {
+  it('scaledDotProductAttention runs flashAttention only without weights, dropout or a float mask', () => {
     const [q, k, v] = inputs({ batch: [2], tq: 4, tk: 6, d: 3, dv: 2 }, 51).map((t) =>
       fromArray(t.data, t.shape, { requiresGrad: true }),
     );
@@ -315,7 +335,8 @@ describeEachBackend('flashAttention', (backend) => {
       opName(scaledDotProductAttention(q, k, v, { needWeights: false, dropout: 0.1, training: false })),
       'flashAttention',
     );
-    assert.equal(opName(scaledDotProductAttention(q, k, v)), 'matmul');
+    // With weights the fused flashAttentionWithWeights; with dropout or a float mask the composition.
+    assert.equal(opName(scaledDotProductAttention(q, k, v)), 'flashAttentionWithWeights.context');
     assert.equal(opName(scaledDotProductAttention(q, k, v, { needWeights: false, dropout: 0.1 })), 'matmul');
     const floatMask = fromArray(randomTensor([4, 6], 53).data, [4, 6]);
     assert.equal(

@@ -5,6 +5,7 @@ import type { Mask } from '../tensor/mask.js';
 import { allocate, shapeSize, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType, broadcastShapes, padShape, promote } from './broadcast.js';
+import { attachOutputs } from './multi-output.js';
 import { expand } from './shape.js';
 
 export interface FlashAttentionOptions {
@@ -21,17 +22,58 @@ export interface FlashAttentionOptions {
  *   flashAttention(q, k, v) = softmax(q·kᵀ·scale, masked)·v
  * q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv] (leading axes broadcast) → [..., Tq, Dv].
  *
- * The same function as the context of the composed `scaledDotProductAttention` (which stays the
- * reference and the only way to get the weights), but the [..., Tq, Tk] scores and weights are
- * never stored: the kernels work through tiles with an online softmax and keep only the row
- * log-sum-exp L [..., Tq]. A query whose keys are all masked gets a zero output and zero
- * gradients, never NaN.
+ * The same function as the context of the composed attention (`composedAttention` in
+ * src/nn/attention/sdpa.ts, which stays the reference), but the [..., Tq, Tk] scores are never
+ * stored: the kernels work through tiles with an online softmax and keep only the row
+ * log-sum-exp L [..., Tq] (and the weights of a small problem). A query whose keys are all masked
+ * gets a zero output and zero gradients, never NaN. {@link flashAttentionWithWeights} also
+ * returns the weights.
  *
  * Backward (FlashAttention-2, Algorithm 2): recomputes the weights tile by tile from L.
- * Saves q, k, v, the output and L.
+ * Saves q, k, v, the output and L; for a small problem (see {@link keepsWeights}) also the
+ * weights, which the backward then reads instead.
  */
 export function flashAttention(q: Tensor, k: Tensor, v: Tensor, options: FlashAttentionOptions = {}): Tensor {
-  const op = 'flashAttention';
+  return runFlash('flashAttention', q, k, v, options, false).context;
+}
+
+/** The context and the attention weights. */
+export interface AttentionWithWeights {
+  context: Tensor;
+  weights: Tensor;
+}
+
+/**
+ * {@link flashAttention} that also returns the attention weights, as one node:
+ *   W = softmax(q·kᵀ·scale, masked),  context = W·v
+ * → { context [..., Tq, Dv], weights [..., Tq, Tk] }: the same function as the composition
+ * `attend(mul(matmul(q, k, { transB: true }), scale), v, mask)` that scaledDotProductAttention
+ * keeps as its reference, which holds three [..., Tq, Tk] arrays through the backward (scores,
+ * scaled scores, weights) and allocates three more in it. This holds one, the weights, written by
+ * the forward kernel; the backward reads them instead of recomputing them and allocates no
+ * [..., Tq, Tk] array at all. The weights may get a gradient of their own (a loss on them):
+ *   dS = W ⊙ (G·vᵀ + G_W − rowsum(W ⊙ (G·vᵀ + G_W))).
+ * Saves q, k, v, the output, L and the weights.
+ */
+export function flashAttentionWithWeights(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: FlashAttentionOptions = {},
+): AttentionWithWeights {
+  const r = runFlash('flashAttentionWithWeights', q, k, v, options, true);
+  if (r.weights === null) throw new HeedError('flashAttentionWithWeights: no weights'); // unreachable
+  return { context: r.context, weights: r.weights };
+}
+
+function runFlash(
+  op: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: FlashAttentionOptions,
+  withWeights: boolean,
+): { context: Tensor; weights: Tensor | null } {
   if (
     q.ndim < 2 ||
     k.ndim < 2 ||
@@ -80,15 +122,49 @@ export function flashAttention(q: Tensor, k: Tensor, v: Tensor, options: FlashAt
   };
   const out = allocate(dtype, bh * tq * dv);
   const lse = allocate(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
-  be.attentionForward(p, out, lse);
-  const result = new Tensor(out, [...batch, tq, dv]);
-  return attach(result, op, [qe, ke, ve], (g) => {
+  const w = withWeights || keepsWeights(bh, tq, tk) ? allocate(dtype, bh * tq * tk) : null;
+  be.attentionForward(p, out, lse, w);
+  const context = new Tensor(out, [...batch, tq, dv]);
+  const inputs = [qe, ke, ve];
+  /** dq, dk, dv from the context's gradient (null: none reached it) and the weights'. */
+  const grads = (g: Tensor | null, gw: Tensor | null): Tensor[] => {
     const dq = allocate(dtype, bh * tq * d);
     const dk = allocate(dtype, bh * tk * d);
     const dvOut = allocate(dtype, bh * tk * dv);
-    be.attentionBackward(p, out, lse, asDType(g, dtype).data, dq, dk, dvOut);
+    const gd = g === null ? allocate(dtype, bh * tq * dv) : asDType(g, dtype).data;
+    be.attentionBackward(p, out, lse, gd, dq, dk, dvOut, w, gw === null ? null : asDType(gw, dtype).data);
     return [new Tensor(dq, qe.shape), new Tensor(dk, ke.shape), new Tensor(dvOut, ve.shape)];
-  });
+  };
+  if (!withWeights) return { context: attach(context, op, inputs, (g) => grads(g, null)), weights: null };
+  if (w === null) throw new HeedError(`${op}: no weights`); // unreachable: allocated above
+  const weights = new Tensor(w, [...batch, tq, tk]);
+  const [c, wt] = attachOutputs(op, [context, weights], ['context', 'weights'], inputs, ([g, gw]) =>
+    grads(g, gw),
+  );
+  return { context: c, weights: wt };
+}
+
+/**
+ * Whether the fused op keeps the weights of a problem for its backward even when they are not
+ * asked for: at most 2²⁰ of them (4 MB in float32), e.g. multi-head self-attention over a batch
+ * of short sequences. The backward then reads them instead of recomputing them (four tile
+ * products instead of five, and no exp), which is measurably faster at that size; beyond it the
+ * op keeps its O(Tq) memory per head.
+ */
+export function keepsWeights(bh: number, tq: number, tk: number): boolean {
+  return bh * tq * tk <= keptWeightsMax;
+}
+
+let keptWeightsMax = 1 << 20;
+
+/**
+ * Sets the largest problem, in weights, whose weights the fused ops keep ({@link keepsWeights});
+ * 0 keeps none. Returns the previous limit. Lets tests run both backward paths.
+ */
+export function setKeptWeightsLimit(max: number): number {
+  const previous = keptWeightsMax;
+  keptWeightsMax = max;
+  return previous;
 }
 
 /**

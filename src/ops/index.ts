@@ -12,11 +12,25 @@ export {
   zerosLike,
 } from './creation.js';
 export { dropout } from './dropout.js';
-export { flashAttention } from './flash-attention.js';
+export {
+  type AttentionWithWeights,
+  type FlashAttentionOptions,
+  flashAttention,
+  flashAttentionWithWeights,
+} from './flash-attention.js';
+export { flashAttentionHeads, flashSelfAttentionPacked } from './flash-attention-heads.js';
 export { embedding, type Indices, indexSelect, pick } from './indexing.js';
 export { layerNorm } from './layer-norm.js';
+export { linear } from './linear.js';
 export { type CrossEntropyOptions, crossEntropy } from './loss.js';
 export { type MatmulOptions, matmul } from './matmul.js';
+export {
+  type RecurrenceKind,
+  type RecurrenceOptions,
+  type RecurrenceResult,
+  type RecurrenceWeights,
+  recurrenceFused,
+} from './recurrence.js';
 export { max, maxWithIndices, mean, sum } from './reduce.js';
 export {
   gruCellFused,

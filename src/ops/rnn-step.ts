@@ -1,9 +1,10 @@
-import { attach, isGradEnabled } from '../autograd/engine.js';
+import { attach } from '../autograd/engine.js';
 import type { Backend, FloatArray } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
+import { attachOutputs } from './multi-output.js';
 
 /**
  * One recurrent step as a single autograd node: the fused counterparts of the composed
@@ -17,7 +18,7 @@ import { asDType } from './broadcast.js';
  * the output gradients into the gradient of the pre-activations, then
  *   d xProj = d gates,  dh = d gates · W_hh,  dW_hh = d gatesᵀ · h,  db_hh = Σ_batch d gates.
  * A composed LSTM step records 17 nodes and as many [B, H]-sized intermediates; this records one
- * (plus the two output handles of an LSTM's h' and c').
+ * (plus the two output handles of an LSTM's h' and c', see attachOutputs).
  */
 
 /** The two outputs of an LSTM step. */
@@ -248,7 +249,7 @@ export function lstmCellFused(
   be.lstmCellForward(act, cd.data, batch, hidden, act, cNext, tanhC, hNext);
   const outs: [Tensor, Tensor] = [new Tensor(hNext, h.shape), new Tensor(cNext, h.shape)];
   const inputs = biasHh === null ? [xProj, h, c, weightHh] : [xProj, h, c, weightHh, biasHh];
-  const [hOut, cOut] = attachPair('lstmCellFused', outs, inputs, (gh, gc) => {
+  const [hOut, cOut] = attachOutputs('lstmCellFused', outs, ['h', 'c'], inputs, ([gh, gc]) => {
     // An output no gradient reached (often the last step's c') contributes zeros.
     const dhNext = gh === null ? allocate(dtype, cells) : asDType(gh, dtype).data;
     const dcNext = gc === null ? allocate(dtype, cells) : asDType(gc, dtype).data;
@@ -299,38 +300,4 @@ export function gruCellFused(xProj: Tensor, h: Tensor, weightHh: Tensor, biasHh:
       gradFor(biasHh, db),
     ];
   });
-}
-
-/**
- * Connects a node with two outputs to the graph, whose nodes have one output each. The node
- * itself is a `hub`, a zero-size tensor carrying the real backward; each output hangs off it by
- * a handle whose backward only records its gradient and hands the hub an empty token. The hub
- * is the handles' only input, so the engine's reverse topological walk runs it after both: it
- * then calls `backward` with each output's gradient (null for an output no gradient reached)
- * and forgets them, ready for another pass over the same graph. (splitShared uses the same
- * ordering guarantee.)
- */
-function attachPair(
-  name: string,
-  outs: [Tensor, Tensor],
-  inputs: readonly Tensor[],
-  backward: (g0: Tensor | null, g1: Tensor | null) => readonly (Tensor | null)[],
-): [Tensor, Tensor] {
-  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return outs;
-  const dtype = outs[0].dtype;
-  const token = new Tensor(allocate(dtype, 0), [0]);
-  const grads: [Tensor | null, Tensor | null] = [null, null];
-  const hub = attach(new Tensor(allocate(dtype, 0), [0]), name, inputs, () => {
-    const [g0, g1] = grads;
-    grads[0] = null;
-    grads[1] = null;
-    return backward(g0, g1);
-  });
-  const handle = (k: 0 | 1, suffix: string): Tensor =>
-    attach(outs[k], `${name}.${suffix}`, [hub], (g) => {
-      const first = grads[0] === null && grads[1] === null;
-      grads[k] = g;
-      return [first ? token : null];
-    });
-  return [handle(0, 'h'), handle(1, 'c')];
 }

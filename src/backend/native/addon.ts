@@ -135,7 +135,10 @@ export interface NativeAddon {
   ): void;
   /** Σ|x_i|^p in float64, or max |x_i| for p = Infinity. */
   normPow(x: Float32Array, p: number): number;
-  /** params: [bh, tq, tk, d, dv, scale, causal, maskHeads, maskStrideB, maskStrideH, maskStrideQ] */
+  /**
+   * params: [bh, tq, tk, d, dv, scale, causal, maskHeads, maskStrideB, maskStrideH, maskStrideQ,
+   * heads, then (offset, strideB, strideH, strideT) of q, k, v and out] (AttentionLayout).
+   */
   attentionForward(
     q: Float32Array,
     k: Float32Array,
@@ -143,9 +146,10 @@ export interface NativeAddon {
     mask: Uint8Array | null,
     out: Float32Array,
     lse: Float32Array,
+    weights: Float32Array | null,
     params: Float64Array,
   ): void;
-  /** params as for attentionForward; dq, dk, dv are overwritten. */
+  /** params as for attentionForward; dq, dk, dv are overwritten; gradWeights needs weights. */
   attentionBackward(
     q: Float32Array,
     k: Float32Array,
@@ -157,6 +161,8 @@ export interface NativeAddon {
     dq: Float32Array,
     dk: Float32Array,
     dv: Float32Array,
+    weights: Float32Array | null,
+    gradWeights: Float32Array | null,
     params: Float64Array,
   ): void;
   info(): NativeAddonInfo;

@@ -7,7 +7,15 @@
  * only; the registry routes float64 tensors to js, and a Float64Array reaching here is a bug
  * that throws.
  */
-import type { AttentionParams, Backend, BinaryOp, FloatArray, ReduceOp, UnaryOp } from '../backend.js';
+import type {
+  AttentionHeadLayout,
+  AttentionParams,
+  Backend,
+  BinaryOp,
+  FloatArray,
+  ReduceOp,
+  UnaryOp,
+} from '../backend.js';
 import { loadAddon, type NativeAddon, type NativeAddonInfo } from './addon.js';
 
 /** Op codes: must match the enums in native/heed.h. */
@@ -40,13 +48,13 @@ const REDUCE_CODES: Readonly<Record<ReduceOp, number>> = { sum: 0, max: 1 };
 const GEMM_PARAMS = 14;
 
 /** Number of attention parameter slots (layout documented on {@link NativeAddon.attentionForward}). */
-const ATTENTION_PARAMS = 11;
+const ATTENTION_PARAMS = 28;
 
 /** Optimizer parameter slots (layouts documented on {@link NativeAddon.sgdStep} and adamStep). */
 const SGD_PARAMS = 7;
 const ADAM_PARAMS = 8;
 
-/** Writes an attention problem's sizes and mask layout into the reused parameter slots. */
+/** Writes an attention problem's sizes, mask layout and head layouts into the reused slots. */
 function attentionParamsOf(p: AttentionParams, slots: Float64Array): Float64Array {
   const m = p.mask;
   slots[0] = p.bh;
@@ -60,7 +68,27 @@ function attentionParamsOf(p: AttentionParams, slots: Float64Array): Float64Arra
   slots[8] = m?.strideB ?? 0;
   slots[9] = m?.strideH ?? 0;
   slots[10] = m?.strideQ ?? 0;
+  const l = p.layout ?? null;
+  slots[11] = l?.heads ?? 1;
+  headSlots(slots, 12, l?.q, p.tq, p.d);
+  headSlots(slots, 16, l?.k, p.tk, p.d);
+  headSlots(slots, 20, l?.v, p.tk, p.dv);
+  headSlots(slots, 24, l?.out, p.tq, p.dv);
   return slots;
+}
+
+/** One tensor's head layout at slots[at..at+3]; without one, contiguous [bh, t, width]. */
+function headSlots(
+  slots: Float64Array,
+  at: number,
+  h: AttentionHeadLayout | undefined,
+  t: number,
+  width: number,
+): void {
+  slots[at] = h?.offset ?? 0;
+  slots[at + 1] = h?.strideB ?? t * width;
+  slots[at + 2] = h?.strideH ?? 0;
+  slots[at + 3] = h?.strideT ?? width;
 }
 
 function f32(x: FloatArray, kernel: string, name: string): Float32Array {
@@ -330,7 +358,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       return addon.normPow(f32(x, 'normPow', 'x'), p);
     },
 
-    attentionForward(p, out, lse) {
+    attentionForward(p, out, lse, weights = null) {
       const K = 'attentionForward';
       addon.attentionForward(
         f32(p.q, K, 'q'),
@@ -339,11 +367,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         p.mask?.data ?? null,
         f32(out, K, 'out'),
         f32(lse, K, 'lse'),
+        weights === null ? null : f32(weights, K, 'weights'),
         attentionParamsOf(p, attentionParams),
       );
     },
 
-    attentionBackward(p, out, lse, gradOut, dq, dk, dv) {
+    attentionBackward(p, out, lse, gradOut, dq, dk, dv, weights = null, gradWeights = null) {
       const K = 'attentionBackward';
       addon.attentionBackward(
         f32(p.q, K, 'q'),
@@ -356,6 +385,8 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         f32(dq, K, 'dq'),
         f32(dk, K, 'dk'),
         f32(dv, K, 'dv'),
+        weights === null ? null : f32(weights, K, 'weights'),
+        gradWeights === null ? null : f32(gradWeights, K, 'gradWeights'),
         attentionParamsOf(p, attentionParams),
       );
     },

@@ -50,5 +50,5 @@ export {
   scaledDotScorer,
   scaledDotScores,
 } from './scores.js';
-export { type SdpaOptions, type SdpaResult, scaledDotProductAttention } from './sdpa.js';
+export { composedAttention, type SdpaOptions, type SdpaResult, scaledDotProductAttention } from './sdpa.js';
 export type { Attention, AttentionResult } from './types.js';

@@ -1,5 +1,5 @@
-import { add } from '../../ops/binary.js';
-import { matmul } from '../../ops/matmul.js';
+import { flashAttentionHeads, flashSelfAttentionPacked } from '../../ops/flash-attention-heads.js';
+import { linear } from '../../ops/linear.js';
 import { mean } from '../../ops/reduce.js';
 import { permute, reshape, split } from '../../ops/shape.js';
 import { Mask } from '../../tensor/mask.js';
@@ -9,9 +9,10 @@ import { constantParam, type InitOptions, xavierUniformParam } from '../init.js'
 import { Linear } from '../linear.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
+import { splitShared } from '../rnn/split.js';
 import { appendToCache, attendCache, cacheLength, type KVCache } from './kv-cache.js';
 import { type AttentionMask, checkMaskShape, combineMasks, reshapeMask } from './masking.js';
-import { type SdpaResult, scaledDotProductAttention } from './sdpa.js';
+import { flashApplies, type SdpaOptions, type SdpaResult, scaledDotProductAttention } from './sdpa.js';
 import type { Attention, AttentionResult } from './types.js';
 
 export interface MultiHeadAttentionConfig {
@@ -49,10 +50,7 @@ export type IncrementalOptions = Pick<
 >;
 
 /** x·Wᵀ + b. */
-function project(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
-  const y = matmul(x, w, { transB: true });
-  return b === null ? y : add(y, b);
-}
+const project = linear;
 
 /**
  * Multi-head attention (Vaswani et al. 2017, §3.2.2) with nn.MultiheadAttention's semantics and
@@ -167,28 +165,38 @@ export class MultiHeadAttention extends Module implements Attention {
     const [b, tq] = query.shape;
     const tk = key.shape[1];
 
-    const [q, k, v] = this.projectInputs(query, key, value); // [B, Tq, E], [B, Tk, E], [B, Tk, E]
-    const heads = (x: Tensor, t: number): Tensor => permute(reshape(x, [b, t, h, hs]), [0, 2, 1, 3]); // [B, H, T, hs]
-
-    const res = scaledDotProductAttention(heads(q, tq), heads(k, tk), heads(v, tk), {
+    const sdpa: SdpaOptions = {
       mask: this.headMask(name, opts, b, tq, tk),
       causal: opts.causal ?? false,
       scale: 1 / Math.sqrt(hs),
       dropout: this.dropout,
       training: this.training,
-      // Without weights (and without dropout in effect) sdpa runs the fused flash kernel.
       needWeights: opts.needWeights,
-    }); // context [B, H, Tq, hs], weights [B, H, Tq, Tk] or null
+    };
+    if (flashApplies(sdpa)) {
+      // The fused kernel reads the heads in place from the projections and writes the merged
+      // [B, Tq, E] context: no head split or merge. Self-attention projects once, [Q | K | V].
+      const flash = { mask: sdpa.mask, causal: sdpa.causal, scale: sdpa.scale };
+      const merged =
+        this.inProjWeight !== null && query === key && key === value
+          ? flashSelfAttentionPacked(project(query, this.inProjWeight, this.inProjBias), h, flash) // [B, T, 3E] → [B, T, E]
+          : flashAttentionHeads(...this.projectInputs(query, key, value), h, flash); // [B, Tq, E]
+      return { context: this.outProj.forward(merged), weights: null };
+    }
+    const [q, k, v] = this.projectInputs(query, key, value); // [B, Tq, E], [B, Tk, E], [B, Tk, E]
+    const heads = (x: Tensor, t: number): Tensor => permute(reshape(x, [b, t, h, hs]), [0, 2, 1, 3]); // [B, H, T, hs]
+    const res = scaledDotProductAttention(heads(q, tq), heads(k, tk), heads(v, tk), sdpa); // context [B, H, Tq, hs], weights [B, H, Tq, Tk] or null
     return this.mergeHeads(res, b, tq, opts);
   }
 
   /** The three input projections; one GEMM for self-attention with packed weights. */
-  private projectInputs(query: Tensor, key: Tensor, value: Tensor): Tensor[] {
+  private projectInputs(query: Tensor, key: Tensor, value: Tensor): [Tensor, Tensor, Tensor] {
     const e = this.embedDim;
     const biases = this.inProjBias ? split(this.inProjBias, e, 0) : [null, null, null];
     if (this.inProjWeight !== null) {
       if (query === key && key === value) {
-        return split(project(query, this.inProjWeight, this.inProjBias), e, -1); // [B, T, 3E] → 3×[B, T, E]
+        const [q, k, v] = splitShared(project(query, this.inProjWeight, this.inProjBias), [e, e, e], -1); // [B, T, 3E] → 3×[B, T, E]
+        return [q, k, v];
       }
       const [wq, wk, wv] = split(this.inProjWeight, e, 0); // 3×[E, E]
       return [project(query, wq, biases[0]), project(key, wk, biases[1]), project(value, wv, biases[2])];

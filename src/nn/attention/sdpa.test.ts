@@ -11,7 +11,7 @@ import { entry, loadFixture, storedMask, storedTensor } from '../../testing/fixt
 import { assertClose, checkOp, randomTensor } from '../../testing/gradcheck.js';
 import { Generator } from '../../util/random.js';
 import { causalMask } from './masking.js';
-import { scaledDotProductAttention } from './sdpa.js';
+import { composedAttention, scaledDotProductAttention } from './sdpa.js';
 import type { AttentionResult } from './types.js';
 
 function rand32(shape: number[], seed: number): Tensor {
@@ -192,7 +192,9 @@ describeEachBackend('scaledDotProductAttention', (backend) => {
     const a = scaledDotProductAttention(q, k, v, { dropout: 0.5, generator: new Generator(3) });
     const b = scaledDotProductAttention(q, k, v, { dropout: 0.5, generator: new Generator(3) });
     assertClose(a.context, b.context, 0, 0);
-    assertClose(a.weights, plain.weights, 0, 0);
+    // Dropout runs the composed reference; its weights are that softmax itself, bit for bit.
+    assertClose(a.weights, composedAttention(q, k, v).weights, 0, 0);
+    assertClose(a.weights, plain.weights, 1e-7, 1e-6);
     assert.ok(a.context.data.some((x, i) => Math.abs(x - plain.context.data[i]) > 1e-3));
   });
 

@@ -1,6 +1,6 @@
 import { mul } from '../../ops/binary.js';
 import { broadcastShapes } from '../../ops/broadcast.js';
-import { flashAttention } from '../../ops/flash-attention.js';
+import { flashAttention, flashAttentionWithWeights } from '../../ops/flash-attention.js';
 import { matmul } from '../../ops/matmul.js';
 import { Mask } from '../../tensor/mask.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -31,6 +31,16 @@ export interface SdpaOptions {
   needWeights?: boolean;
 }
 
+/**
+ * Whether the fused flash kernel computes the context: no weights wanted, no dropout in effect,
+ * and a boolean mask or none (a float mask is added to the scores, which the kernel never holds).
+ */
+export function flashApplies(options: SdpaOptions): options is SdpaOptions & { mask?: Mask } {
+  const dropoutActive = (options.dropout ?? 0) > 0 && (options.training ?? true);
+  const mask = options.mask;
+  return options.needWeights === false && !dropoutActive && (mask === undefined || mask instanceof Mask);
+}
+
 /** {@link AttentionResult} whose weights may be absent (`needWeights: false`). */
 export interface SdpaResult {
   context: Tensor;
@@ -43,11 +53,13 @@ export interface SdpaResult {
  * q [..., Tq, D], k [..., Tk, D], v [..., Tk, Dv] (leading axes broadcast, e.g. [B, H, T, hs])
  * → { context [..., Tq, Dv], weights [..., Tq, Tk] }.
  *
- * This is the composition of ops and the reference for any fused kernel. A query row with every
- * key masked gets zero weights and a zero context, not PyTorch's NaN. With dropout, the context
- * uses dropped-out weights while the returned weights are the softmax itself. Without weights
- * (`needWeights: false`), dropout or a float mask, the fused `flashAttention` op computes the
- * same context in O(Tq) memory per head instead of O(Tq·Tk).
+ * A query row with every key masked gets zero weights and a zero context, not PyTorch's NaN.
+ * With dropout, the context uses dropped-out weights while the returned weights are the softmax
+ * itself. Three implementations of one function: without dropout or a float mask, the fused
+ * `flashAttention` op computes the context in O(Tq) memory per head instead of O(Tq·Tk) when no
+ * weights are wanted (`needWeights: false`), and `flashAttentionWithWeights` keeps just one
+ * [..., Tq, Tk] array, the weights, when they are; with dropout or a float mask,
+ * {@link composedAttention}, the composition of ops that is the reference for both.
  */
 export function scaledDotProductAttention(
   q: Tensor,
@@ -86,19 +98,40 @@ export function scaledDotProductAttention(
   if (!Number.isFinite(scale)) throw new HeedError(`${op}: scale must be finite, got ${scale}`);
   if (options.mask !== undefined) checkMaskShape(op, options.mask.shape, [...batch, tq, tk]);
 
-  const mask = options.mask;
-  const dropoutActive = (options.dropout ?? 0) > 0 && (options.training ?? true);
-  if (options.needWeights === false && !dropoutActive && (mask === undefined || mask instanceof Mask)) {
-    const context = flashAttention(q, k, v, { causal: options.causal ?? false, scale, mask }); // [..., Tq, Dv]
+  if (flashApplies(options)) {
+    const context = flashAttention(q, k, v, { causal: options.causal ?? false, scale, mask: options.mask }); // [..., Tq, Dv]
     return { context, weights: null };
   }
+  const dropoutActive = (options.dropout ?? 0) > 0 && (options.training ?? true);
+  const mask = options.mask;
+  const { context, weights } =
+    !dropoutActive && (mask === undefined || mask instanceof Mask)
+      ? flashAttentionWithWeights(q, k, v, { causal: options.causal ?? false, scale, mask })
+      : composedAttention(q, k, v, { ...options, scale }); // [..., Tq, Dv], [..., Tq, Tk]
+  return { context, weights: options.needWeights === false ? null : weights };
+}
 
+/**
+ * Scaled dot-product attention composed from ops — matmul, scale, mask, softmax, dropout,
+ * matmul — with {@link scaledDotProductAttention}'s arguments (shapes already checked there):
+ * the reference the fused ops are tested against, and the path dropout takes.
+ */
+export function composedAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: SdpaOptions = {},
+): AttentionResult {
+  const tq = q.shape[q.ndim - 2];
+  const tk = k.shape[k.ndim - 2];
+  const scale = options.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]);
   const scores = mul(matmul(q, k, { transB: true }), scale); // [..., Tq, Tk]
-  const causal = options.causal ? maskScores(op, scores, causalMask(tq, tk)) : scores;
-  const { context, weights } = attend(causal, v, options.mask, {
+  const causal = options.causal
+    ? maskScores('scaledDotProductAttention', scores, causalMask(tq, tk))
+    : scores;
+  return attend(causal, v, options.mask, {
     dropout: options.dropout ?? 0,
     training: options.training ?? true,
     generator: options.generator,
   }); // [..., Tq, Dv], [..., Tq, Tk]
-  return { context, weights: options.needWeights === false ? null : weights };
 }

@@ -3,19 +3,20 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { gruStep, type LstmState, lstmStep, type Nonlinearity, rnnStep } from './steps.js';
 
 /**
- * Which implementation the recurrent layers and cells run each step with: the fused one-node
- * ops of src/ops/rnn-step.ts (the default), or the composed reference steps of steps.ts. Both
+ * Which implementation the recurrent layers and cells run with: the fused ops (the default) —
+ * a layer's whole recurrence as one node (src/ops/recurrence.ts), a cell's step as one node
+ * (src/ops/rnn-step.ts) — or the composed reference steps of steps.ts, node by node. All
  * compute the same function with the same gradients; the switch lets tests and benchmarks run
  * the reference through the very same layer code.
  */
 let fused = true;
 
-/** Selects the fused step ops (true, the default) or the composed reference steps (false). */
+/** Selects the fused ops (true, the default) or the composed reference steps (false). */
 export function setFusedRnnSteps(on: boolean): void {
   fused = on;
 }
 
-/** Whether the layers and cells currently run the fused step ops. */
+/** Whether the layers and cells currently run the fused ops. */
 export function fusedRnnSteps(): boolean {
   return fused;
 }

@@ -21,4 +21,11 @@ export {
   recurrentDefaults,
 } from './rnn.js';
 export { splitShared, unbind } from './split.js';
-export { gruStep, type LstmState, lstmStep, type Nonlinearity, rnnStep } from './steps.js';
+export {
+  gruStep,
+  type LstmState,
+  lstmStep,
+  type Nonlinearity,
+  recurrenceComposed,
+  rnnStep,
+} from './steps.js';

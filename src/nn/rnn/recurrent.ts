@@ -1,16 +1,15 @@
-import { add } from '../../ops/binary.js';
 import { zeros } from '../../ops/creation.js';
 import { dropout } from '../../ops/dropout.js';
-import { matmul } from '../../ops/matmul.js';
-import { concat, reshape, stack } from '../../ops/shape.js';
+import { type RecurrenceResult, type RecurrenceWeights, recurrenceFused } from '../../ops/recurrence.js';
+import { concat, stack } from '../../ops/shape.js';
 import { where } from '../../ops/where.js';
 import { Mask } from '../../tensor/mask.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../../util/errors.js';
 import { defaultGenerator, type Generator } from '../../util/random.js';
-import { runGruStep, runLstmStep, runRnnStep } from './fused.js';
+import { fusedRnnSteps } from './fused.js';
 import { unbind } from './split.js';
-import type { Nonlinearity } from './steps.js';
+import { type Nonlinearity, recurrenceComposed } from './steps.js';
 
 /**
  * The functional core of the multi-layer recurrent layers: weights in, sequences out. The
@@ -25,12 +24,7 @@ export type CellKind = 'rnn' | 'lstm' | 'gru';
 export const gateCount: Readonly<Record<CellKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 
 /** The weights of one layer in one direction (PyTorch's weight_ih_l{k}[_reverse], …). */
-export interface DirectionWeights {
-  weightIh: Tensor; // [G·H, I_l]
-  weightHh: Tensor; // [G·H, H]
-  biasIh: Tensor | null; // [G·H]
-  biasHh: Tensor | null; // [G·H]
-}
+export type DirectionWeights = RecurrenceWeights;
 
 export interface RecurrentSpec {
   /** Names the layer in error messages, e.g. 'LSTM(3, 4)'. */
@@ -70,49 +64,31 @@ export interface RecurrentOutputs {
 }
 
 /**
- * Which sequences are still running at each step. stepMasks[t] is [B, 1], true where t < length
- * (null when every sequence is, so full steps cost no masking); outputMask is [B, T, 1], or
- * null when nothing is padded.
+ * Checks the lengths and returns the output mask [B, T, 1], true where t < length, or null when
+ * nothing is padded.
  */
-interface Schedule {
-  stepMasks: (Mask | null)[];
-  outputMask: Mask | null;
-}
-
-function schedule(
+function outputMask(
   label: string,
   lengths: ArrayLike<number> | undefined,
   batch: number,
   steps: number,
-): Schedule {
-  const stepMasks = new Array<Mask | null>(steps).fill(null);
-  if (lengths === undefined) return { stepMasks, outputMask: null };
+): Mask | null {
+  if (lengths === undefined) return null;
   if (lengths.length !== batch) {
     throw new HeedError(`${label}: ${lengths.length} lengths given for a batch of ${batch}`);
   }
+  let padded = false;
   for (let b = 0; b < batch; b++) {
     const v = lengths[b];
     if (!Number.isInteger(v) || v < 1 || v > steps) {
       throw new HeedError(`${label}: lengths[${b}] = ${v} is not an integer in [1, ${steps}] (T = ${steps})`);
     }
+    padded ||= v < steps;
   }
-  let padded = false;
-  for (let t = 0; t < steps; t++) {
-    const live = new Uint8Array(batch);
-    let all = true;
-    for (let b = 0; b < batch; b++) {
-      live[b] = t < lengths[b] ? 1 : 0;
-      all &&= live[b] === 1;
-    }
-    if (!all) {
-      stepMasks[t] = new Mask(live, [batch, 1]);
-      padded = true;
-    }
-  }
-  if (!padded) return { stepMasks, outputMask: null };
+  if (!padded) return null;
   const out = new Uint8Array(batch * steps);
   for (let b = 0; b < batch; b++) for (let t = 0; t < lengths[b]; t++) out[b * steps + t] = 1;
-  return { stepMasks, outputMask: new Mask(out, [batch, steps, 1]) };
+  return new Mask(out, [batch, steps, 1]);
 }
 
 /** Checks an initial state [L·D, B, H] and unbinds it into L·D states [B, H]. */
@@ -151,7 +127,8 @@ export function runRecurrent(spec: RecurrentSpec, x: Tensor, opts: RecurrentInpu
     );
   }
   const [batch, steps] = x.shape;
-  const sched = schedule(label, opts.lengths, batch, steps);
+  const mask = outputMask(label, opts.lengths, batch, steps);
+  const lengths = mask === null ? undefined : opts.lengths;
   const numLayers = spec.weights.length;
   const dirs = spec.weights[0].length;
   const h0 = initialStates(label, 'h0', opts.h0, numLayers * dirs, batch, hiddenSize, x);
@@ -171,27 +148,24 @@ export function runRecurrent(spec: RecurrentSpec, x: Tensor, opts: RecurrentInpu
     const outs: Tensor[] = [];
     for (let d = 0; d < dirs; d++) {
       const k = l * dirs + d;
-      const r = runDirection(spec, spec.weights[l][d], input, h0[k], c0?.[k] ?? null, d === 1, sched);
-      outs.push(stack(r.outputs, 1)); // [B, T, H]
+      const r = runDirection(spec, spec.weights[l][d], input, h0[k], c0?.[k] ?? null, d === 1, lengths);
+      outs.push(r.output); // [B, T, H]
       hN.push(r.h);
       if (r.c !== null) cN.push(r.c);
     }
     input = dirs === 1 ? outs[0] : concat(outs, 2); // [B, T, D·H]
   }
   return {
-    output: sched.outputMask === null ? input : where(sched.outputMask, input, 0),
+    output: mask === null ? input : where(mask, input, 0),
     hN: stack(hN, 0), // [L·D, B, H]
     cN: cN.length > 0 ? stack(cN, 0) : null,
   };
 }
 
-interface DirectionResult {
-  /** The state after each step, indexed by time t (not by iteration order). */
-  outputs: Tensor[];
-  h: Tensor;
-  c: Tensor | null;
-}
-
+/**
+ * One layer in one direction: one fused node ({@link recurrenceFused}) or, with the fused steps
+ * switched off (setFusedRnnSteps(false)), the composed reference ({@link recurrenceComposed}).
+ */
 function runDirection(
   spec: RecurrentSpec,
   w: DirectionWeights,
@@ -199,38 +173,8 @@ function runDirection(
   h0: Tensor,
   c0: Tensor | null,
   reverse: boolean,
-  sched: Schedule,
-): DirectionResult {
-  const [batch, steps, features] = input.shape;
-  const rows = w.weightIh.shape[0];
-  // The input projection of all steps in one GEMM: [B·T, I_l] · W_ihᵀ → [B·T, G·H].
-  let xProj = matmul(reshape(input, [batch * steps, features]), w.weightIh, { transB: true });
-  // b_hh folds into the projection too (one add for all steps), except for a GRU, whose b_hn
-  // sits inside r ⊙ (W_hn·h + b_hn) and so stays in the step.
-  const foldHh = spec.kind !== 'gru';
-  const biases = (foldHh ? [w.biasIh, w.biasHh] : [w.biasIh]).filter((b) => b !== null);
-  if (biases.length > 0) xProj = add(xProj, biases.length === 1 ? biases[0] : add(biases[0], biases[1]));
-  const stepHh = foldHh ? null : w.biasHh;
-  const xs = unbind(reshape(xProj, [batch, steps, rows]), 1); // T × [B, G·H]
-
-  let h = h0;
-  let c = c0;
-  const outputs = new Array<Tensor>(steps);
-  for (let s = 0; s < steps; s++) {
-    const t = reverse ? steps - 1 - s : s;
-    const live = sched.stepMasks[t];
-    let hNext: Tensor;
-    if (spec.kind === 'lstm' && c !== null) {
-      const next = runLstmStep(xs[t], h, c, w.weightHh, stepHh);
-      c = live === null ? next.c : where(live, next.c, c);
-      hNext = next.h;
-    } else if (spec.kind === 'gru') {
-      hNext = runGruStep(xs[t], h, w.weightHh, stepHh);
-    } else {
-      hNext = runRnnStep(xs[t], h, w.weightHh, stepHh, spec.nonlinearity);
-    }
-    h = live === null ? hNext : where(live, hNext, h);
-    outputs[t] = h;
-  }
-  return { outputs, h, c };
+  lengths: ArrayLike<number> | undefined,
+): RecurrenceResult {
+  const run = fusedRnnSteps() ? recurrenceFused : recurrenceComposed;
+  return run(spec.kind, input, h0, c0, w, { nonlinearity: spec.nonlinearity, reverse, lengths });
 }

@@ -1,8 +1,17 @@
 import { add, mul, sub } from '../../ops/binary.js';
 import { matmul } from '../../ops/matmul.js';
+import type {
+  RecurrenceKind,
+  RecurrenceOptions,
+  RecurrenceResult,
+  RecurrenceWeights,
+} from '../../ops/recurrence.js';
+import { stack } from '../../ops/shape.js';
 import { relu, sigmoid, tanh } from '../../ops/unary.js';
+import { where } from '../../ops/where.js';
+import { Mask } from '../../tensor/mask.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { splitShared } from './split.js';
+import { splitShared, unbind } from './split.js';
 
 /**
  * One time step of each recurrent cell, composed from ops (so the gradients come for free).
@@ -84,4 +93,58 @@ export function gruStep(xProj: Tensor, h: Tensor, weightHh: Tensor, biasHh: Tens
   const [r, z] = splitShared(sigmoid(add(xRz, hRz)), [hidden, hidden], 1);
   const n = tanh(add(xN, mul(r, hN)));
   return add(n, mul(z, sub(h, n)));
+}
+
+/**
+ * A whole layer in one direction composed from ops, node by node: the input projection of every
+ * step (one matmul + bias), then the steps above: the reference of the fused `recurrenceFused`
+ * (src/ops/recurrence.ts), with its signature. x [B, T, I], h0 (and c0) [B, H], the weights →
+ * { output [B, T, H], h [B, H], c [B, H] or null }. b_hh folds into the projection (one bias for
+ * all steps), except for a GRU, whose b_hn sits inside r ⊙ (W_hn·h + b_hn) and so stays in the
+ * step. Padding is masking: at a step t ≥ lengths[b] row b keeps its state (`where(live, h', h)`),
+ * so the forward state freezes at the last real step and the reverse one starts from h0 at the
+ * last real element, exactly as PyTorch's packed sequences.
+ */
+export function recurrenceComposed(
+  kind: RecurrenceKind,
+  x: Tensor,
+  h0: Tensor,
+  c0: Tensor | null,
+  w: RecurrenceWeights,
+  options: RecurrenceOptions = {},
+): RecurrenceResult {
+  const [batch, steps] = x.shape;
+  const foldHh = kind !== 'gru';
+  const biases = (foldHh ? [w.biasIh, w.biasHh] : [w.biasIh]).filter((b) => b !== null);
+  let xProj = matmul(x, w.weightIh, { transB: true }); // [B, T, G·H]
+  if (biases.length > 0) xProj = add(xProj, biases.length === 1 ? biases[0] : add(biases[0], biases[1]));
+  const stepHh = foldHh ? null : w.biasHh;
+  const xs = unbind(xProj, 1); // T × [B, G·H]
+  const lengths = options.lengths;
+  let h = h0;
+  let c = c0;
+  const outputs = new Array<Tensor>(steps);
+  for (let s = 0; s < steps; s++) {
+    const t = options.reverse ? steps - 1 - s : s;
+    let live: Mask | null = null;
+    if (lengths !== undefined && Array.from(lengths).some((n) => t >= n)) {
+      live = new Mask(
+        Uint8Array.from(lengths, (n) => (t < n ? 1 : 0)),
+        [batch, 1],
+      );
+    }
+    let hNext: Tensor;
+    if (kind === 'lstm' && c !== null) {
+      const next = lstmStep(xs[t], h, c, w.weightHh, stepHh);
+      c = live === null ? next.c : where(live, next.c, c);
+      hNext = next.h;
+    } else if (kind === 'gru') {
+      hNext = gruStep(xs[t], h, w.weightHh, stepHh);
+    } else {
+      hNext = rnnStep(xs[t], h, w.weightHh, stepHh, options.nonlinearity ?? 'tanh');
+    }
+    h = live === null ? hNext : where(live, hNext, h);
+    outputs[t] = h;
+  }
+  return { output: stack(outputs, 1), h, c };
 }
