@@ -150,16 +150,25 @@ function findCase(name: string): TrainCase {
   return c;
 }
 
-/** Builds a case and times its training steps (on whatever backend is current). */
-export function timeTrainCase(c: TrainCase, steps: number, warmup: number): HeedTrainMeasurement {
+/**
+ * Builds a case and times its training steps (on whatever backend is current). Each step
+ * releases its graph after backward and its gradients at the next zeroGrad, as the Trainer does
+ * (`releaseGraph: false` to compare).
+ */
+export function timeTrainCase(
+  c: TrainCase,
+  steps: number,
+  warmup: number,
+  releaseGraph = true,
+): HeedTrainMeasurement {
   const w = c.build();
   w.model.train();
   const params = w.model.parameters();
   const step = (): number => {
-    w.optimizer.zeroGrad();
+    w.optimizer.zeroGrad({ release: releaseGraph });
     const loss = w.loss();
     const value = loss.item();
-    loss.backward();
+    loss.backward(undefined, { releaseGraph });
     clipGradNorm(params, 1);
     w.optimizer.step();
     return value;

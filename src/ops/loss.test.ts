@@ -3,8 +3,8 @@ import { it } from 'node:test';
 import type { NestedArray, Tensor } from '../tensor/tensor.js';
 import { describeEachBackend } from '../testing/backends.js';
 import { agreesWithReference, assertClose, checkOp, randomTensor } from '../testing/gradcheck.js';
-import { tensor } from './creation.js';
-import { type CrossEntropyOptions, crossEntropy } from './loss.js';
+import { fromArray, tensor } from './creation.js';
+import { type CrossEntropyOptions, crossEntropy, crossEntropyComposed } from './loss.js';
 
 function expectClose(t: Tensor, expected: NestedArray, tol = 1e-6): void {
   assertClose(t, tensor(expected, { dtype: 'float64' }), tol, tol);
@@ -96,6 +96,32 @@ describeEachBackend('crossEntropy', (backend) => {
     ]);
     const none = crossEntropy(randomTensor([2, 3, 5], 124), [0, 4, 1, 1, 3, 2], { reduction: 'none' });
     assert.deepEqual(none.shape, [2, 3]);
+  });
+
+  it('the fused op equals its composition: values and gradients, every option', () => {
+    const targets = Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? 1 : (i * 13) % 37));
+    const more: CrossEntropyOptions[] = [
+      { ignoreIndex: 1 },
+      { ignoreIndex: 1, labelSmoothing: 0.3, reduction: 'none' },
+    ];
+    for (const opts of [...cases, ...more]) {
+      const run = (fn: typeof crossEntropy) => {
+        const x = randomTensor([5, 8, 37], 126, -4, 4);
+        const leaf = tensor(x.toArray(), { requiresGrad: true }); // float32
+        const loss = fn(leaf, targets, opts);
+        const seed = fromArray(
+          Array.from({ length: loss.size }, (_, i) => 1 + 0.25 * i),
+          loss.shape,
+        );
+        loss.backward(seed);
+        return { loss, grad: leaf.grad as Tensor };
+      };
+      const fused = run(crossEntropy);
+      const composed = run(crossEntropyComposed);
+      const what = JSON.stringify(opts);
+      assertClose(fused.loss, composed.loss, 1e-6, 1e-5, `loss ${what}`);
+      assertClose(fused.grad, composed.grad, 1e-7, 1e-5, `gradient ${what}`);
+    }
   });
 
   it('a larger batch agrees with the float64 reference', () => {

@@ -1,6 +1,6 @@
 import type { FloatArray } from '../backend/backend.js';
 import type { Parameter } from '../nn/parameter.js';
-import { allocate, Tensor } from '../tensor/tensor.js';
+import { allocate, releaseTensors, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError } from '../util/errors.js';
 import { type Validator, v, validate } from '../util/validate.js';
 
@@ -116,9 +116,20 @@ export abstract class Optimizer<O extends BaseOptions> {
     return this.groups.flatMap((g) => g.params);
   }
 
-  /** Clears every parameter's gradient. */
-  zeroGrad(): void {
-    for (const g of this.groups) for (const p of g.params) p.grad = null;
+  /**
+   * Clears every parameter's gradient. With `release`, the gradients' buffers go back to
+   * allocate()'s pool for the next backward to reuse, and the old gradient tensors become
+   * unreadable: for a training loop that keeps no gradient past the step (the Trainer).
+   */
+  zeroGrad(options: { release?: boolean } = {}): void {
+    const old: Tensor[] = [];
+    for (const g of this.groups) {
+      for (const p of g.params) {
+        if (p.grad !== null && options.release) old.push(p.grad);
+        p.grad = null;
+      }
+    }
+    if (old.length > 0) releaseTensors(old, new Set(this.params().map((p) => p.data.buffer)));
   }
 
   /** One update of every parameter that has a gradient (others are skipped, as in PyTorch). */

@@ -1,6 +1,7 @@
-import { backward } from '../autograd/engine.js';
+import { type BackwardOptions, backward } from '../autograd/engine.js';
 import type { FloatArray } from '../backend/backend.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
+import { allocatePooled, isPoolable, markEscaped, releaseBuffer } from './pool.js';
 
 export type DType = 'float32' | 'float64';
 
@@ -15,17 +16,26 @@ export interface GradFn {
   readonly name: string;
   readonly inputs: readonly Tensor[];
   backward(grad: Tensor): readonly (Tensor | null)[];
+  /**
+   * Tensors the op made for its backward alone (e.g. cross-entropy's log-probabilities): no one
+   * else holds them, so releasing the graph releases them too.
+   */
+  readonly saved?: readonly Tensor[];
 }
 
 /** Marks a constructor call from {@link tensorAdopting}; not exported, so no one else can pass it. */
 const ADOPT: unique symbol = Symbol('adopt');
+
+/** Empties a tensor's data slot (set in Tensor's static block, the only code that can). */
+let takeData: (t: Tensor) => FloatArray | null;
 
 /**
  * An n-dimensional array of float32 (or, on the js backend, float64) values, contiguous and
  * row-major, with an optional place in the autograd graph.
  */
 export class Tensor {
-  readonly data: FloatArray;
+  /** The values, or null once the tensor was released ({@link releaseTensors}). */
+  #data: FloatArray | null;
   readonly shape: readonly number[];
   /** Whether gradients flow to this tensor. Leaves set it; op outputs inherit it. */
   requiresGrad = false;
@@ -39,7 +49,7 @@ export class Tensor {
    * frozen. `adopt` is module-private: only {@link tensorAdopting} can pass it.
    */
   constructor(data: FloatArray, shape: readonly number[], adopt?: typeof ADOPT) {
-    this.data = data;
+    this.#data = data;
     if (adopt === ADOPT) {
       this.shape = shape;
       return;
@@ -51,6 +61,34 @@ export class Tensor {
       );
     }
     this.shape = Object.freeze([...shape]);
+  }
+
+  static {
+    takeData = (t) => {
+      const d = t.#data;
+      t.#data = null;
+      return d;
+    };
+  }
+
+  /**
+   * The values, row-major. Throws once the tensor was released: its buffer may hold another
+   * tensor's values by then, so a read must fail rather than see them.
+   */
+  get data(): FloatArray {
+    const d = this.#data;
+    if (d === null) {
+      throw new HeedError(
+        `a tensor of shape ${fmtShape(this.shape)} was used after it was released (backward's ` +
+          "releaseGraph, or a gradient dropped by zeroGrad's release): retain what you still need",
+      );
+    }
+    return d;
+  }
+
+  /** Whether the tensor was released (its data then throws). */
+  get released(): boolean {
+    return this.#data === null;
   }
 
   get dtype(): DType {
@@ -71,9 +109,14 @@ export class Tensor {
     return this;
   }
 
-  /** A tensor sharing this data but cut from the graph. */
+  /**
+   * A tensor sharing this data but cut from the graph. The buffer is then never pooled, as the
+   * detached tensor may outlive a release of the graph.
+   */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    const d = this.data;
+    markEscaped(d.buffer);
+    return new Tensor(d, this.shape);
   }
 
   /** The single value of a one-element tensor. */
@@ -103,8 +146,8 @@ export class Tensor {
    * Reverse-mode differentiation from this tensor: leaf gradients accumulate into `.grad`.
    * A non-scalar output needs a seed gradient of its own shape.
    */
-  backward(seed?: Tensor): void {
-    backward(this, seed);
+  backward(seed?: Tensor, options?: BackwardOptions): void {
+    backward(this, seed, options);
   }
 
   /** Sets `grad` back to null (gradients accumulate across backward calls otherwise). */
@@ -113,7 +156,8 @@ export class Tensor {
   }
 
   toString(): string {
-    return `Tensor(${fmtShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    const dtype = this.released ? 'released' : this.dtype;
+    return `Tensor(${fmtShape(this.shape)}, ${dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 }
 
@@ -138,10 +182,43 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-/** Allocates a zero-filled array of the given element type. */
+/**
+ * Allocates a zero-filled array of the given element type. Large float32 arrays come from the
+ * buffer pool (pool.ts) when a released graph left one of the right class.
+ */
 export function allocate(dtype: DType, size: number): FloatArray {
   if (dtype === 'float64') return new Float64Array(size);
-  return size > SLAB_MIN && size <= SLAB_MAX ? slabFloat32(size) : new Float32Array(size);
+  if (size > SLAB_MAX) return allocatePooled(size);
+  return size > SLAB_MIN ? slabFloat32(size) : new Float32Array(size);
+}
+
+/**
+ * Allocates an array for an output the caller overwrites in full before anything reads it: as
+ * {@link allocate}, but a buffer from the pool is not zero-filled first, so it may hold a
+ * released tensor's values. Zero-filling is a pass over memory that such an output pays twice.
+ */
+export function allocateUninit(dtype: DType, size: number): FloatArray {
+  return dtype === 'float32' && size > SLAB_MAX ? allocatePooled(size, false) : allocate(dtype, size);
+}
+
+/**
+ * Releases tensors whose values no one will read again (a finished step's graph): each one's
+ * data then throws, and each large buffer allocate() made goes back to the pool unless it is in
+ * `keep` (the buffers of tensors that live on: leaves, gradients, constants, retained outputs).
+ * A buffer several released tensors share (views) is given back once.
+ */
+export function releaseTensors(tensors: Iterable<Tensor>, keep: ReadonlySet<ArrayBufferLike>): void {
+  const given = new Set<ArrayBufferLike>();
+  for (const t of tensors) {
+    const d = takeData(t);
+    if (d === null) continue;
+    t.gradFn = null;
+    t.grad = null;
+    const buf = d.buffer;
+    if (keep.has(buf) || given.has(buf) || !isPoolable(buf)) continue;
+    given.add(buf);
+    releaseBuffer(buf);
+  }
 }
 
 /*

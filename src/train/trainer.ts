@@ -24,6 +24,8 @@ import { ProgressDisplay, type ProgressOutput } from './progress.js';
 export interface StepLoss {
   loss: Tensor;
   tokens?: number;
+  /** Tensors of the step's graph that someone keeps beyond the step (see `releaseGraph`). */
+  retain?: readonly Tensor[];
 }
 
 /** The parts of a training run that are objects and functions (the rest is TrainerRunConfig). */
@@ -48,6 +50,14 @@ export interface TrainerParts<B> {
   output?: ProgressOutput;
   /** Called with every record the JSONL log gets. */
   onLog?: (record: LogRecord) => void;
+  /**
+   * Release each step's graph after backward (default true): its intermediate tensors become
+   * unreadable and their buffers are reused by the next step, which spares the allocations and
+   * garbage collections of a step's worth of memory (autograd/engine.ts's BackwardOptions).
+   * A lossFn that keeps a tensor of the graph past the step (a view or its data included) lists
+   * it in `retain`, or this is set to false.
+   */
+  releaseGraph?: boolean;
 }
 
 export type TrainerOptions<B> = TrainerParts<B> & Partial<TrainerRunConfig>;
@@ -100,8 +110,8 @@ const orNull = (x: unknown): number | null => (typeof x === 'number' ? x : null)
 
 /**
  * Trains any Module: it knows the model only through lossFn, evaluate and the parameters the
- * optimizer holds. One step is zeroGrad → lossFn → (stop on a non-finite loss) → backward →
- * clip → optimizer.step → scheduler.step. Runs are deterministic under `seed`; `resume()` from
+ * optimizer holds. One step is zeroGrad → lossFn → (stop on a non-finite loss) → backward (which
+ * releases the step's graph for reuse) → clip → optimizer.step → scheduler.step. Runs are deterministic under `seed`; `resume()` from
  * a checkpoint continues bit-identically to a run that was never interrupted, because the
  * checkpoint holds the RNG states (now and at the start of the epoch) and the position in the
  * epoch, which resume replays.
@@ -193,6 +203,7 @@ export class Trainer<B> {
     const { model, optimizer, scheduler } = this.parts;
     if (!this.resumed) defaultGenerator.manualSeed(c.seed);
     const params = optimizer.params();
+    const releaseGraph = this.parts.releaseGraph ?? true;
     const log = c.logFile ? new JsonlWriter(c.logFile) : null;
     const display = new ProgressDisplay(c.progress, this.parts.output ?? process.stderr, c.logEvery);
     const runStart = performance.now();
@@ -254,11 +265,11 @@ export class Trainer<B> {
 
     const trainStep = (batch: B): void => {
       const t0 = performance.now();
-      optimizer.zeroGrad();
-      const { loss, tokens } = this.parts.lossFn(batch);
+      optimizer.zeroGrad({ release: releaseGraph });
+      const { loss, tokens, retain } = this.parts.lossFn(batch);
       const value = loss.item();
       if (!Number.isFinite(value)) throw this.divergence(`loss is ${value}`);
-      loss.backward();
+      loss.backward(undefined, { releaseGraph, retain });
       let gradNorm: number | undefined;
       if (c.clipNorm !== undefined) {
         gradNorm = clipGradNorm(params, c.clipNorm);

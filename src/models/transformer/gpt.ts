@@ -17,6 +17,7 @@ import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
 import type { Parameter } from '../../nn/parameter.js';
 import { add } from '../../ops/binary.js';
+import { flashSelfAttentionPacked } from '../../ops/flash-attention-heads.js';
 import type { Indices } from '../../ops/indexing.js';
 import { crossEntropy } from '../../ops/loss.js';
 import { matmul } from '../../ops/matmul.js';
@@ -65,7 +66,18 @@ export interface CausalAttentionOutput {
   y: Tensor;
   /** [B, H, T, t], or null unless asked. */
   weights: Tensor | null;
-  cache: KVCache;
+  /** The cache grown by these positions; null when not kept (see {@link CausalSelfAttention.forward}). */
+  cache: KVCache | null;
+}
+
+/** What a forward pass needs besides the input. */
+export interface CausalAttentionOptions {
+  /** The keys and values of the positions before these (default null: none). */
+  cache?: KVCache | null;
+  /** Return the attention weights (default false). */
+  needWeights?: boolean;
+  /** Return the grown cache, for decoding (default true). */
+  keepCache?: boolean;
 }
 
 /**
@@ -91,24 +103,37 @@ export class CausalSelfAttention extends Module {
     this.residDropout = this.addModule('resid_dropout', new Dropout(dropout));
   }
 
-  /** x [B, T, E] and the cache of the positions before them (null: none) → y [B, T, E]. */
-  forward(x: Tensor, cache: KVCache | null = null, needWeights = false): CausalAttentionOutput {
+  /**
+   * x [B, T, E] and the cache of the positions before them → y [B, T, E]. A training pass (no
+   * cache in or out, no weights, no attention dropout) runs the fused kernel on the packed
+   * projection [Q | K | V], reading each head in place; otherwise the heads are split out, the
+   * cache grown and the attention run over it (nn/attention/kv-cache.ts), which gives the
+   * same function.
+   */
+  forward(x: Tensor, options: CausalAttentionOptions = {}): CausalAttentionOutput {
+    const { cache = null, needWeights = false, keepCache = true } = options;
     const [b, t, e] = x.shape;
     const hs = e / this.nHead;
+    const scale = 1 / Math.sqrt(hs);
+    const qkv = this.cAttn.forward(x); // [B, T, 3E]
+    if (cache === null && !keepCache && !needWeights && !(this.training && this.dropout > 0)) {
+      const merged = flashSelfAttentionPacked(qkv, this.nHead, { causal: true, scale }); // [B, T, E]
+      return { y: this.residDropout.forward(this.cProj.forward(merged)), weights: null, cache: null };
+    }
     const heads = (z: Tensor): Tensor => permute(reshape(z, [b, t, this.nHead, hs]), [0, 2, 1, 3]); // [B, H, T, hs]
-    const [q, k, v] = split(this.cAttn.forward(x), e, -1); // 3×[B, T, E]
+    const [q, k, v] = split(qkv, e, -1); // 3×[B, T, E]
     const grown = appendToCache(cache, heads(k), heads(v)); // [B, H, t, hs]
     // softmax(q·kᵀ/√hs + causal mask)·v, query i at position past + i
     const att = attendCache(heads(q), grown, {
       causal: true,
-      scale: 1 / Math.sqrt(hs),
+      scale,
       dropout: this.dropout,
       training: this.training,
       needWeights,
     }); // context [B, H, T, hs], weights [B, H, T, t] (null unless needWeights)
     const merged = reshape(permute(att.context, [0, 2, 1, 3]), [b, t, e]); // [B, T, E]
     const y = this.residDropout.forward(this.cProj.forward(merged));
-    return { y, weights: needWeights ? att.weights : null, cache: grown };
+    return { y, weights: needWeights ? att.weights : null, cache: keepCache ? grown : null };
   }
 }
 
@@ -147,8 +172,8 @@ export class Block extends Module {
   }
 
   /** x [B, T, E] and this block's cache → x [B, T, E], the attention weights, the grown cache. */
-  forward(x: Tensor, cache: KVCache | null = null, needWeights = false): CausalAttentionOutput {
-    const a = this.attn.forward(this.ln1.forward(x), cache, needWeights);
+  forward(x: Tensor, options: CausalAttentionOptions = {}): CausalAttentionOutput {
+    const a = this.attn.forward(this.ln1.forward(x), options);
     const h = add(x, a.y);
     return { y: add(h, this.mlp.forward(this.ln2.forward(h))), weights: a.weights, cache: a.cache };
   }
@@ -243,7 +268,7 @@ export class GPT extends Module implements StepDecoder<GPTState> {
   /** ids [B, T] (T ≤ blockSize) → logits [B, T, V], and the attention weights when asked. */
   forward(x: TokenBatch, options: { needWeights?: boolean } = {}): GPTOutput {
     const [b, t] = this.checkIds(x);
-    const r = this.run(x.ids, b, t, null, options.needWeights ?? false, false);
+    const r = this.run(x.ids, b, t, null, { needWeights: options.needWeights ?? false });
     return { logits: r.logits, attention: r.attention };
   }
 
@@ -292,8 +317,10 @@ export class GPT extends Module implements StepDecoder<GPTState> {
         rows,
         n - start,
         n <= block ? state.caches : null,
-        false,
-        true,
+        {
+          lastOnly: true,
+          keepCache: n < block,
+        },
       );
       const logits = reshape(out.logits, [rows, this.config.vocabSize]); // [R, V]
       return {
@@ -370,7 +397,7 @@ export class GPT extends Module implements StepDecoder<GPTState> {
       for (let i = 0; i < maxTokens; i++) {
         const n = t + i;
         const start = Math.max(0, n - this.config.blockSize); // crop the context to blockSize
-        const out = this.run(columns(ids, b, width, start, n), b, n - start, null, false, true);
+        const out = this.run(columns(ids, b, width, start, n), b, n - start, null, { lastOnly: true });
         sample(logSoftmax(reshape(out.logits, [b, v]), -1), n);
       }
     });
@@ -380,16 +407,15 @@ export class GPT extends Module implements StepDecoder<GPTState> {
   /**
    * The model over new positions ids [B, T] that follow the cached ones (caches null: none)
    * → logits [B, T, V] (only the last position's [B, 1, V] with `lastOnly`), the caches grown
-   * by the new positions, and the attention weights when asked.
+   * by the new positions (with `keepCache`, else null), and the attention weights when asked.
    */
   private run(
     ids: Int32Array | readonly number[],
     b: number,
     t: number,
     caches: readonly KVCache[] | null,
-    needWeights: boolean,
-    lastOnly: boolean,
-  ): { logits: Tensor; caches: KVCache[]; attention: Tensor[] | null } {
+    { needWeights = false, lastOnly = false, keepCache = false } = {},
+  ): { logits: Tensor; caches: KVCache[] | null; attention: Tensor[] | null } {
     const past = caches === null ? 0 : cacheLength(caches[0]);
     if (past + t > this.config.blockSize) {
       throw new HeedError(
@@ -403,15 +429,15 @@ export class GPT extends Module implements StepDecoder<GPTState> {
     const next: KVCache[] = [];
     const attention: Tensor[] = [];
     h.items.forEach((block, i) => {
-      const r = block.forward(x, caches === null ? null : caches[i], needWeights);
+      const r = block.forward(x, { cache: caches === null ? null : caches[i], needWeights, keepCache });
       x = r.y;
-      next.push(r.cache);
+      if (r.cache !== null) next.push(r.cache);
       if (r.weights !== null) attention.push(r.weights);
     });
     x = lnF.forward(x);
     if (lastOnly) x = slice(x, 1, t - 1, t); // [B, 1, E]: generation needs only the next token
     const logits = matmul(x, wte.weight, { transB: true }); // [B, T, V]
-    return { logits, caches: next, attention: needWeights ? attention : null };
+    return { logits, caches: keepCache ? next : null, attention: needWeights ? attention : null };
   }
 
   private checkIds(x: TokenBatch): [number, number] {
