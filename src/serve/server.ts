@@ -243,7 +243,7 @@ function serveStatic(res: ServerResponse, dir: string | null, urlPath: string, h
   return 200;
 }
 
-/** Starts the server on host:port (port 0: any free port) and resolves with its URL. */
+/** Starts the server on host:port (port 0: the system picks a free one) and resolves with its URL. */
 export function listen(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolveUrl, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {

@@ -8,6 +8,7 @@ import { benchServe } from '../../bench/serve.js';
 import { benchTrain, trainCases } from '../../bench/train.js';
 import { formatTrainTable } from '../../bench/train-report.js';
 import { HeedError } from '../../util/errors.js';
+import { type ParsedArgs, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 
 const suites = ['matmul', 'layers', 'train', 'generate', 'serve'] as const;
@@ -75,32 +76,15 @@ heedParams, torchParams and more.`,
   },
 };
 
-async function runServe(args: string[]): Promise<number> {
-  const json = args.includes('--json');
-  let clients = [1, 4, 16];
-  let requests = 300;
-  const checkpoints: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const [key, inline] = a.split('=', 2);
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new HeedError(`bench serve: ${key} needs a value`);
-      return v;
-    };
-    if (key === '--json') continue;
-    else if (key === '--clients')
-      clients = value()
-        .split(',')
-        .map((c) => positiveInt('--clients', c));
-    else if (key === '--requests') requests = positiveInt('--requests', value());
-    else if (a.startsWith('--')) throw new HeedError(`bench serve: unknown option ${a}`);
-    else checkpoints.push(a);
-  }
+async function runServe(argv: string[]): Promise<number> {
+  const verb = 'bench serve';
+  const args = suiteArgs(verb, argv, ['clients', 'requests'], ['json']);
+  const clients = listOption(args, 'clients')?.map((c) => integerIn(verb, 'clients', c, 1_000)) ?? [1, 4, 16];
+  const requests = intOption(verb, args, 'requests', 1_000_000) ?? 300;
   let failed = false;
-  await benchServe({ checkpoints, clients, requests }, (r) => {
+  await benchServe({ checkpoints: args.positionals, clients, requests }, (r) => {
     failed ||= r.ok !== r.requests;
-    if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (args.switches.has('json')) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       process.stdout.write(
         `${String(r.clients).padStart(3)} clients: ${r.requests} requests in ${r.seconds.toFixed(2)} s = ${r.requestsPerSec.toFixed(1)}/s; latency p50 ${r.p50Ms.toFixed(1)} ms, p90 ${r.p90Ms.toFixed(1)}, p99 ${r.p99Ms.toFixed(1)}, max ${r.maxMs.toFixed(1)}; ${r.ok} right, ${r.wrong} wrong, ${r.dropped} dropped (${r.mix})\n`,
@@ -110,15 +94,42 @@ async function runServe(args: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-function positiveInt(option: string, text: string): number {
+/** A suite's arguments: the listed options and switches, nothing else (no config overrides). */
+function suiteArgs(verb: string, argv: readonly string[], flags: string[], switches: string[]): ParsedArgs {
+  const args = parseArgs(verb, argv, flags, switches);
+  const extra = args.overrides[0];
+  if (extra !== undefined) {
+    const known = [...flags, ...switches].map((f) => `--${f}`).join(', ');
+    throw new HeedError(`${verb}: unknown option ${extra.split('=')[0]} (options: ${known})`);
+  }
+  return args;
+}
+
+function integerIn(verb: string, name: string, text: string | undefined, max: number): number {
   const n = Number(text);
-  if (!(Number.isInteger(n) && n >= 1))
-    throw new HeedError(`bench serve: ${option} takes positive integers, got '${text}'`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new HeedError(`${verb}: --${name} wants an integer in [1, ${max}], got '${text ?? ''}'`);
+  }
   return n;
 }
 
-function runGenerate(args: string[]): number {
-  const json = args.includes('--json');
+function intOption(verb: string, args: ParsedArgs, name: string, max: number): number | undefined {
+  return args.options.has(name) ? integerIn(verb, name, args.options.get(name), max) : undefined;
+}
+
+function listOption(args: ParsedArgs, name: string): string[] | undefined {
+  return args.options.get(name)?.split(',');
+}
+
+function noPositionals(verb: string, args: ParsedArgs): void {
+  if (args.positionals.length > 0)
+    throw new HeedError(`${verb}: unexpected argument '${args.positionals[0]}'`);
+}
+
+function runGenerate(argv: string[]): number {
+  const args = suiteArgs('bench generate', argv, [], ['json']);
+  noPositionals('bench generate', args);
+  const json = args.switches.has('json');
   benchGenerate((r) => {
     if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
@@ -130,11 +141,12 @@ function runGenerate(args: string[]): number {
   return 0;
 }
 
-function runMatmul(args: string[]): number {
-  const json = args.includes('--json');
-  const listed = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length);
+function runMatmul(argv: string[]): number {
+  const args = suiteArgs('bench matmul', argv, ['backends'], ['json']);
+  noPositionals('bench matmul', args);
+  const json = args.switches.has('json');
   const backends: BackendName[] = [];
-  for (const b of listed ? listed.split(',') : availableBackends()) {
+  for (const b of listOption(args, 'backends') ?? availableBackends()) {
     if (!isBackendName(b) || !availableBackends().includes(b)) {
       throw new HeedError(
         `bench: backend '${b}' is not available; available: ${availableBackends().join(', ')}`,
@@ -164,35 +176,34 @@ function formatRecord(r: MatmulRecord): string {
   return `${r.backend.padEnd(7)} ${r.gemm.padEnd(9)} ${r.shape.padEnd(20)} ${r.gflops.toFixed(2).padStart(9)} GFLOPS  ${(100 * r.peakFraction).toFixed(1).padStart(5)}% of peak${call}\n`;
 }
 
-/** Parses `--threads N`, `--threads=N`, `--cases=a,b`, `--json`, `--no-torch`. */
-function layerOptions(args: string[]): { json: boolean; torch: boolean; threads?: number; cases?: string[] } {
-  const opts: { json: boolean; torch: boolean; threads?: number; cases?: string[] } = {
-    json: false,
-    torch: true,
+interface SuiteOptions {
+  json: boolean;
+  torch: boolean;
+  threads?: number;
+  steps?: number;
+  cases?: string[];
+}
+
+/** `--threads N`, `--cases=a,b`, `--json`, `--no-torch` (and for train `--steps N`), as `--x N` or `--x=N`. */
+function suiteOptions(verb: string, argv: readonly string[], withSteps: boolean): SuiteOptions {
+  const args = suiteArgs(
+    verb,
+    argv,
+    ['threads', 'cases', ...(withSteps ? ['steps'] : [])],
+    ['json', 'no-torch'],
+  );
+  noPositionals(verb, args);
+  return {
+    json: args.switches.has('json'),
+    torch: !args.switches.has('no-torch'),
+    threads: intOption(verb, args, 'threads', 1024),
+    steps: withSteps ? intOption(verb, args, 'steps', 100_000) : undefined,
+    cases: listOption(args, 'cases'),
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') opts.json = true;
-    else if (a === '--no-torch') opts.torch = false;
-    else if (a === '--threads' || a.startsWith('--threads=')) {
-      const v = a === '--threads' ? args[++i] : a.slice('--threads='.length);
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1024) {
-        throw new HeedError(`bench layers: --threads wants an integer in [1, 1024], got '${v ?? ''}'`);
-      }
-      opts.threads = n;
-    } else if (a.startsWith('--cases=')) opts.cases = a.slice('--cases='.length).split(',');
-    else {
-      throw new HeedError(
-        `bench layers: unknown argument '${a}'; valid: --json, --threads N, --no-torch, --cases=a,b`,
-      );
-    }
-  }
-  return opts;
 }
 
 function runLayers(args: string[]): number {
-  const opts = layerOptions(args);
+  const opts = suiteOptions('bench layers', args, false);
   if (!availableBackends().includes('native')) {
     throw new HeedError(`bench layers: needs the native backend, which did not load (${nativeLoadError()})`);
   }
@@ -222,44 +233,8 @@ function runLayers(args: string[]): number {
   return 0;
 }
 
-interface TrainCliOptions {
-  json: boolean;
-  torch: boolean;
-  threads?: number;
-  steps?: number;
-  cases?: string[];
-}
-
-/** Parses `--threads N`, `--steps N` (or `=N`), `--cases=a,b`, `--json`, `--no-torch`. */
-function trainOptions(args: string[]): TrainCliOptions {
-  const opts: TrainCliOptions = { json: false, torch: true };
-  const integer = (flag: string, v: string | undefined, max: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      throw new HeedError(`bench train: ${flag} wants an integer in [1, ${max}], got '${v ?? ''}'`);
-    }
-    return n;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') opts.json = true;
-    else if (a === '--no-torch') opts.torch = false;
-    else if (a === '--threads' || a.startsWith('--threads=')) {
-      opts.threads = integer('--threads', a === '--threads' ? args[++i] : a.slice('--threads='.length), 1024);
-    } else if (a === '--steps' || a.startsWith('--steps=')) {
-      opts.steps = integer('--steps', a === '--steps' ? args[++i] : a.slice('--steps='.length), 100_000);
-    } else if (a.startsWith('--cases=')) opts.cases = a.slice('--cases='.length).split(',');
-    else {
-      throw new HeedError(
-        `bench train: unknown argument '${a}'; valid: --json, --threads N, --steps N, --no-torch, --cases=a,b`,
-      );
-    }
-  }
-  return opts;
-}
-
 function runTrain(args: string[]): number {
-  const opts = trainOptions(args);
+  const opts = suiteOptions('bench train', args, true);
   if (!availableBackends().includes('native')) {
     throw new HeedError(`bench train: needs the native backend, which did not load (${nativeLoadError()})`);
   }
