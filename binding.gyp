@@ -12,6 +12,7 @@
         "native/addon_rows.c",
         "native/addon_attention.c",
         "native/attention.c",
+        "native/attention_pack.c",
         "native/napi_args.c",
         "native/config.c",
         "native/parallel.c",

@@ -37,6 +37,7 @@
 #endif
 
 #include "attention.h"
+#include "attention_pack.h"
 #include "gemm_blocked.h"
 #include "gemm_kernel.h"
 #include "heed.h"
@@ -101,119 +102,6 @@ static inline float fast_expf(float x) {
   const float e = y * pow2n.f;
   return x < -87.0f ? 0.0f : (x != x ? x : e);
 }
-
-/*
- * Packing into the micro-kernel's layouts (gemm_kernel.h): A as MR-row panels k-major, B as
- * NR-column panels k-major, zero-padded. Attention packs small blocks all the time (a query
- * block, every P and dS tile, each head's K, V, Q and dO), often transposing, where the shared
- * packers (gemm_pack.c) move one float at a time; with AVX-512 and the 14×32 tile these move
- * 16 floats a time, transposing 16×16 blocks in registers.
- */
-#if defined(__AVX512F__) && HEED_MR == 14 && HEED_NR == 32
-#include <immintrin.h>
-
-static inline __mmask16 lanes_mask(int64_t n) {
-  return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
-}
-
-/* 16×16 transpose in registers: r[i] holds row i on entry, column i on exit. */
-static inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int a = 0; a < 8; a++) {
-    t[2 * a] = _mm512_unpacklo_ps(r[2 * a], r[2 * a + 1]);
-    t[2 * a + 1] = _mm512_unpackhi_ps(r[2 * a], r[2 * a + 1]);
-  }
-  for (int g = 0; g < 4; g++) {
-    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int c = 0; c < 4; c++) {
-    const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
-    const __m512 w0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
-    const __m512 v1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
-    r[c] = _mm512_shuffle_f32x4(v0, v1, 0x88);
-    r[8 + c] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
-    r[4 + c] = _mm512_shuffle_f32x4(w0, w1, 0x88);
-    r[12 + c] = _mm512_shuffle_f32x4(w0, w1, 0xDD);
-  }
-}
-
-/* A (rows × kc), element (i, p) at a[i·rs + p·cs], into MR-row panels: Ap[p·MR + i]. */
-static void pack_a(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, float *Ap) {
-  const __mmask16 panel = lanes_mask(HEED_MR);
-  for (int64_t i0 = 0; i0 < rows; i0 += HEED_MR, Ap += HEED_MR * kc) {
-    const int64_t mr = min64(HEED_MR, rows - i0);
-    const float *src = a + i0 * rs;
-    if (rs == 1) {
-      /* Each k step is mr contiguous floats: one masked copy, zeros past the edge. */
-      const __mmask16 m = lanes_mask(mr);
-      for (int64_t p = 0; p < kc; p++)
-        _mm512_mask_storeu_ps(Ap + p * HEED_MR, panel, _mm512_maskz_loadu_ps(m, src + p * cs));
-    } else if (cs == 1) {
-      /* Row-major: 16 k steps of the panel's rows at a time, transposed. */
-      for (int64_t p0 = 0; p0 < kc; p0 += 16) {
-        const int64_t np = min64(16, kc - p0);
-        const __mmask16 m = lanes_mask(np);
-        __m512 r[16];
-        for (int i = 0; i < 16; i++)
-          r[i] = i < mr ? _mm512_maskz_loadu_ps(m, src + i * rs + p0) : _mm512_setzero_ps();
-        transpose16(r);
-        for (int64_t p = 0; p < np; p++)
-          _mm512_mask_storeu_ps(Ap + (p0 + p) * HEED_MR, panel, r[p]);
-      }
-    } else {
-      for (int64_t p = 0; p < kc; p++)
-        for (int i = 0; i < HEED_MR; i++)
-          Ap[p * HEED_MR + i] = i < mr ? src[i * rs + p * cs] : 0.0f;
-    }
-  }
-}
-
-/* B (kc × nc), element (p, j) at b[p·rs + j·cs], into NR-column panels: Bp[p·NR + j]. */
-static void pack_b(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *Bp) {
-  for (int64_t j0 = 0; j0 < nc; j0 += HEED_NR, Bp += HEED_NR * kc) {
-    const int64_t nr = min64(HEED_NR, nc - j0);
-    const float *src = b + j0 * cs;
-    if (cs == 1) {
-      /* Row-major: each k step is nr contiguous floats. */
-      const __mmask16 m0 = lanes_mask(nr), m1 = lanes_mask(nr - 16);
-      for (int64_t p = 0; p < kc; p++) {
-        _mm512_storeu_ps(Bp + p * HEED_NR, _mm512_maskz_loadu_ps(m0, src + p * rs));
-        _mm512_storeu_ps(Bp + p * HEED_NR + 16, _mm512_maskz_loadu_ps(m1, src + p * rs + 16));
-      }
-    } else if (rs == 1) {
-      /* Column-major (a transposed B): 16 columns × 16 k steps at a time, transposed. */
-      for (int h = 0; h < 2; h++) {
-        const int64_t nh = nr - 16 * h;
-        for (int64_t p0 = 0; p0 < kc; p0 += 16) {
-          const int64_t np = min64(16, kc - p0);
-          const __mmask16 m = lanes_mask(np);
-          __m512 r[16];
-          for (int c = 0; c < 16; c++)
-            r[c] = c < nh ? _mm512_maskz_loadu_ps(m, src + (16 * h + c) * cs + p0)
-                          : _mm512_setzero_ps();
-          transpose16(r);
-          for (int64_t p = 0; p < np; p++) _mm512_storeu_ps(Bp + (p0 + p) * HEED_NR + 16 * h, r[p]);
-        }
-      }
-    } else {
-      for (int64_t p = 0; p < kc; p++)
-        for (int j = 0; j < HEED_NR; j++)
-          Bp[p * HEED_NR + j] = j < nr ? src[p * rs + j * cs] : 0.0f;
-    }
-  }
-}
-#else
-static void pack_a(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t cs, float *Ap) {
-  heed_pack_a(rows, kc, a, rs, cs, Ap);
-}
-static void pack_b(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *Bp) {
-  heed_pack_b(kc, nc, b, rs, cs, Bp);
-}
-#endif
 
 /* C[m×n] (row stride ldc) = alpha·A·B + beta·C, with A packed as MR-row panels of depth kc
  * (pack_a) and B as NR-column panels (pack_b) that start `b_stride` floats apart: kc·NR
@@ -368,11 +256,11 @@ static void forward_block(const heed_attention_args *a, int64_t b, int64_t i0, f
   const uint8_t *mh = mask_of_head(a, b);
   if (w->head != b) {
     /* Kᵀ as B (element (p, j) is K[j, p]) and V as B, for every key block of the head. */
-    pack_b(d, tk, a->k + heed_head_at(&a->lk, a->heads, b), 1, a->lk.st, w->kt);
-    pack_b(tk, dv, a->v + heed_head_at(&a->lv, a->heads, b), a->lv.st, 1, w->vp);
+    heed_att_pack_b(d, tk, a->k + heed_head_at(&a->lk, a->heads, b), 1, a->lk.st, w->kt);
+    heed_att_pack_b(tk, dv, a->v + heed_head_at(&a->lv, a->heads, b), a->lv.st, 1, w->vp);
     w->head = b;
   }
-  pack_a(br, d, a->q + heed_head_at(&a->lq, a->heads, b) + i0 * a->lq.st, a->lq.st, 1, w->qa);
+  heed_att_pack_a(br, d, a->q + heed_head_at(&a->lq, a->heads, b) + i0 * a->lq.st, a->lq.st, 1, w->qa);
   for (int64_t r = 0; r < br; r++) w->m[r] = -INFINITY;
   memset(w->l, 0, sizeof(float) * (size_t)(br * LANES));
   memset(w->o, 0, sizeof(float) * (size_t)(br * dv));
@@ -415,7 +303,7 @@ static void forward_block(const heed_attention_args *a, int64_t b, int64_t i0, f
     }
     if (!any) continue;
     /* O += P·Vⱼ */
-    pack_a(br, bc, w->s, BC, 1, w->pa);
+    heed_att_pack_a(br, bc, w->s, BC, 1, w->pa);
     tile_gemm(br, dv, bc, w->pa, w->vp + j0 * HEED_NR, tk * HEED_NR, w->o, dv, 1.0f, 1.0f);
   }
   float *ob = out + heed_head_at(&a->lo, a->heads, b);
@@ -561,10 +449,10 @@ static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_he
   if (w->head != b) {
     const float *qh = a->q + heed_head_at(&a->lq, a->heads, b);
     const float *gh = J->dout + heed_head_at(&a->lo, a->heads, b);
-    pack_a(tq, d, qh, a->lq.st, 1, w->qa);
-    pack_b(tq, d, qh, a->lq.st, 1, w->qb);
-    pack_a(tq, dv, gh, a->lo.st, 1, w->ga);
-    pack_b(tq, dv, gh, a->lo.st, 1, w->gb);
+    heed_att_pack_a(tq, d, qh, a->lq.st, 1, w->qa);
+    heed_att_pack_b(tq, d, qh, a->lq.st, 1, w->qb);
+    heed_att_pack_a(tq, dv, gh, a->lo.st, 1, w->ga);
+    heed_att_pack_b(tq, dv, gh, a->lo.st, 1, w->gb);
     w->head = b;
   }
   const int64_t kat = heed_head_at(&a->lk, a->heads, b) + j0 * ldk;
@@ -573,9 +461,9 @@ static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_he
   float *dkj = J->dk + kat, *dvj = J->dv + vat;
   zero_rows(dkj, bc, d, ldk);
   zero_rows(dvj, bc, dv, ldv);
-  pack_b(d, bc, kj, 1, ldk, w->kt);  /* Kⱼᵀ, for S */
-  pack_b(dv, bc, vj, 1, ldv, w->vt); /* Vⱼᵀ, for dP */
-  pack_b(bc, d, kj, ldk, 1, w->kp);  /* Kⱼ, for dQ */
+  heed_att_pack_b(d, bc, kj, 1, ldk, w->kt);  /* Kⱼᵀ, for S */
+  heed_att_pack_b(dv, bc, vj, 1, ldv, w->vt); /* Vⱼᵀ, for dP */
+  heed_att_pack_b(bc, d, kj, ldk, 1, w->kp);  /* Kⱼ, for dQ */
   /* Causal: queries before j0 see none of these keys. */
   for (int64_t i0 = a->causal ? j0 / BR * BR : 0; i0 < tq; i0 += BR) {
     const int64_t br = min64(BR, tq - i0);
@@ -605,7 +493,7 @@ static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_he
     }
     if (!any) continue;
     /* dVⱼ += Pᵀ·dOᵢ */
-    pack_a(bc, br, P, 1, ldp, w->ta);
+    heed_att_pack_a(bc, br, P, 1, ldp, w->ta);
     tile_gemm(bc, dv, br, w->ta, w->gb + i0 * HEED_NR, tq * HEED_NR, dvj, ldv, 1.0f, 1.0f);
     /* dP = dOᵢ·Vⱼᵀ, then dS = P ∘ (dP − D) in place */
     tile_gemm(br, bc, dv, w->ga + i0 * dv, w->vt, dv * HEED_NR, w->dp, BC, 1.0f, 0.0f);
@@ -621,10 +509,10 @@ static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_he
       }
     }
     /* dQᵢ += scale·dS·Kⱼ */
-    pack_a(br, bc, w->dp, BC, 1, w->pa);
+    heed_att_pack_a(br, bc, w->dp, BC, 1, w->pa);
     tile_gemm(br, d, bc, w->pa, w->kp, bc * HEED_NR, dq_head + i0 * ldq, ldq, a->scale, 1.0f);
     /* dKⱼ += scale·dSᵀ·Qᵢ */
-    pack_a(bc, br, w->dp, 1, BC, w->ta);
+    heed_att_pack_a(bc, br, w->dp, 1, BC, w->ta);
     tile_gemm(bc, d, br, w->ta, w->qb + i0 * HEED_NR, tq * HEED_NR, dkj, ldk, a->scale, 1.0f);
   }
 }
