@@ -1,7 +1,7 @@
 import { noGrad } from '../autograd/engine.js';
-import type { BackendName } from '../backend/backend.js';
+import type { BackendName, GemmParams } from '../backend/backend.js';
 import { nativeInfo } from '../backend/native/index.js';
-import { availableBackends, withBackend } from '../backend/registry.js';
+import { availableBackends, backendFor, withBackend } from '../backend/registry.js';
 import { randn } from '../ops/creation.js';
 import { matmul } from '../ops/matmul.js';
 import { Generator } from '../util/random.js';
@@ -15,6 +15,11 @@ export interface MatmulRecord {
   gflops: number;
   peakFraction: number;
   ms: number;
+  /**
+   * `matmul`: through the tensor API (a fresh output tensor per call, as user code gets);
+   * `gemm`: the backend's GEMM into one reused output, i.e. the kernel's own throughput.
+   */
+  path: 'matmul' | 'gemm';
   usPerCall?: number;
   gemm: string;
   threads: number;
@@ -55,24 +60,44 @@ export function benchMatmul(backends: BackendName[], onRecord: (r: MatmulRecord)
         const a = randn(c.batch === 1 ? [c.m, c.k] : [c.batch, c.m, c.k], { generator: gen });
         const b = randn(c.batch === 1 ? [c.k, c.n] : [c.batch, c.k, c.n], { generator: gen });
         const heavyJs = backend === 'js' && c.heavy;
-        const t = noGrad(() =>
-          timeIt(() => matmul(a, b), {
-            budgetMs: heavyJs ? 1 : 500,
-            minRuns: heavyJs ? 1 : 3,
-            warmup: heavyJs ? 0 : 1,
-          }),
-        );
+        const timing = { budgetMs: heavyJs ? 1 : 500, minRuns: heavyJs ? 1 : 3, warmup: heavyJs ? 0 : 1 };
         const flops = 2 * c.batch * c.m * c.k * c.n;
-        const gflops = flops / (t.medianMs * 1e6);
-        onRecord({
-          backend,
-          shape: c.shape,
-          gflops,
-          peakFraction: gflops / peak.gflops,
-          ms: t.medianMs,
-          gemm,
-          threads: thr,
-        });
+        const record = (path: MatmulRecord['path'], ms: number): void => {
+          const gflops = flops / (ms * 1e6);
+          onRecord({
+            backend,
+            shape: c.shape,
+            gflops,
+            peakFraction: gflops / peak.gflops,
+            ms,
+            path,
+            gemm,
+            threads: thr,
+          });
+        };
+        record('matmul', noGrad(() => timeIt(() => matmul(a, b), timing)).medianMs);
+        const out = new Float32Array(c.batch * c.m * c.n);
+        const params: GemmParams = {
+          batch: c.batch,
+          m: c.m,
+          n: c.n,
+          k: c.k,
+          transA: false,
+          transB: false,
+          alpha: 1,
+          beta: 0,
+          a: a.data,
+          aOffset: 0,
+          strideA: c.m * c.k,
+          b: b.data,
+          bOffset: 0,
+          strideB: c.k * c.n,
+          c: out,
+          cOffset: 0,
+          strideC: c.m * c.n,
+        };
+        const be = backendFor('float32');
+        record('gemm', timeIt(() => be.gemm(params), timing).medianMs);
       }
       const a = randn([16, 16], { generator: gen });
       const b = randn([16, 16], { generator: gen });
@@ -85,6 +110,7 @@ export function benchMatmul(backends: BackendName[], onRecord: (r: MatmulRecord)
         peakFraction: gflops / peak.gflops,
         ms: us / 1000,
         usPerCall: us,
+        path: 'matmul',
         gemm,
         threads: thr,
       });

@@ -35,8 +35,10 @@ context 64 (cropped as nanoGPT) and 256.
 
 matmul: GFLOPS of square products 128³–1024³, 32×256·256×1024, a batch of 256 64×64 products,
 and the cost of one 16×16 matmul call, for each backend, each as a fraction of this machine's
-fp32 peak (a measured FMA loop on all threads). --json prints one JSON object per line with
-backend, shape, gflops, peakFraction (and usPerCall for the call cost).
+fp32 peak (a measured FMA loop on all threads). Each product is timed twice: 'matmul' through
+the tensor API (a fresh output per call, page faults included) and 'gemm', the backend's kernel
+into one reused output. --json prints one JSON object per line with backend, path, shape,
+gflops, peakFraction (and usPerCall for the call cost).
 
 layers: forward + backward (parameter and input gradients) of float32 layers on the native
 backend and, in the same run, in PyTorch (/usr/bin/python3 with torch, or $HEED_PYTHON; skipped
@@ -162,8 +164,10 @@ function runMatmul(argv: string[]): number {
   });
   if (!json) {
     process.stdout.write(`\npeak: ${peak.gflops.toFixed(1)} GFLOPS (${peak.method})\n`);
-    const js = records.find((r) => r.backend === 'js' && r.shape === '512x512x512');
-    const nat = records.find((r) => r.backend === 'native' && r.shape === '512x512x512');
+    const js = records.find((r) => r.backend === 'js' && r.shape === '512x512x512' && r.path === 'matmul');
+    const nat = records.find(
+      (r) => r.backend === 'native' && r.shape === '512x512x512' && r.path === 'matmul',
+    );
     if (js && nat) process.stdout.write(`native / js at 512³: ${(nat.gflops / js.gflops).toFixed(1)}×\n`);
   } else {
     process.stdout.write(`${JSON.stringify({ peakGflops: peak.gflops, peakMethod: peak.method })}\n`);
@@ -173,7 +177,7 @@ function runMatmul(argv: string[]): number {
 
 function formatRecord(r: MatmulRecord): string {
   const call = r.usPerCall === undefined ? '' : `  ${r.usPerCall.toFixed(3)} µs/call`;
-  return `${r.backend.padEnd(7)} ${r.gemm.padEnd(9)} ${r.shape.padEnd(20)} ${r.gflops.toFixed(2).padStart(9)} GFLOPS  ${(100 * r.peakFraction).toFixed(1).padStart(5)}% of peak${call}\n`;
+  return `${r.backend.padEnd(7)} ${r.gemm.padEnd(9)} ${r.path.padEnd(7)} ${r.shape.padEnd(20)} ${r.gflops.toFixed(2).padStart(9)} GFLOPS  ${(100 * r.peakFraction).toFixed(1).padStart(5)}% of peak${call}\n`;
 }
 
 interface SuiteOptions {
