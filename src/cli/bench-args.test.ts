@@ -5,8 +5,14 @@ import { runHeed } from '../testing/cli.js';
 describe('heed bench: argument errors are one line naming the option', () => {
   const cases: [string[], RegExp][] = [
     [['bench'], /^heed: bench: name a suite: matmul, layers, train, generate, serve$/m],
-    [['bench', 'layers', '--threads', '0'], /bench layers: --threads wants an integer in \[1, 1024\], got '0'/],
-    [['bench', 'layers', '--thread=2'], /bench layers: unknown option --thread \(options: --threads, --cases, --json, --no-torch\)/],
+    [
+      ['bench', 'layers', '--threads', '0'],
+      /bench layers: --threads wants an integer in \[1, 1024\], got '0'/,
+    ],
+    [
+      ['bench', 'layers', '--thread=2'],
+      /bench layers: unknown option --thread \(options: --threads, --cases, --json, --no-torch\)/,
+    ],
     [['bench', 'train', '--steps=x'], /bench train: --steps wants an integer in \[1, 100000\], got 'x'/],
     [['bench', 'train', 'gpt'], /bench train: unexpected argument 'gpt'/],
     [['bench', 'layers', '--steps', '3'], /bench layers: unknown option --steps/],
