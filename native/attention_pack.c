@@ -18,33 +18,10 @@ static inline int64_t min64(int64_t x, int64_t y) { return x < y ? x : y; }
 #if defined(__AVX512F__) && HEED_MR == 14 && HEED_NR == 32
 #include <immintrin.h>
 
+#include "avx512_transpose.h"
+
 static inline __mmask16 lanes_mask(int64_t n) {
   return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
-}
-
-/* 16×16 transpose in registers: r[i] holds row i on entry, column i on exit. */
-static inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int a = 0; a < 8; a++) {
-    t[2 * a] = _mm512_unpacklo_ps(r[2 * a], r[2 * a + 1]);
-    t[2 * a + 1] = _mm512_unpackhi_ps(r[2 * a], r[2 * a + 1]);
-  }
-  for (int g = 0; g < 4; g++) {
-    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int c = 0; c < 4; c++) {
-    const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
-    const __m512 w0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
-    const __m512 v1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
-    r[c] = _mm512_shuffle_f32x4(v0, v1, 0x88);
-    r[8 + c] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
-    r[4 + c] = _mm512_shuffle_f32x4(w0, w1, 0x88);
-    r[12 + c] = _mm512_shuffle_f32x4(w0, w1, 0xDD);
-  }
 }
 
 /* A (rows × kc), element (i, p) at a[i·rs + p·cs], into MR-row panels: Ap[p·MR + i]. */

@@ -8,6 +8,8 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
+#include "avx512_transpose.h"
+
 /* Apply the row list X to each of the 14 tile rows. */
 #define HEED_ROWS14(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13)
 
@@ -110,34 +112,6 @@ void heed_gemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float *
         s0 = _mm512_fmadd_ps(_mm512_set1_ps(ai[p * a_cs]), _mm512_maskz_loadu_ps(mk, bp), s0);
       store_row(c + i * ldc + j, mk, s0, va, beta);
     }
-  }
-}
-
-/* 16×16 in-register transpose: unpack pairs of rows, then shuffle 2×2, 4×4 and 8×8 blocks
- * (64 shuffles), the standard AVX-512 pattern. In: r[i][j] = row i; out: r[j][i]. */
-static inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int a = 0; a < 8; a++) {
-    t[2 * a] = _mm512_unpacklo_ps(r[2 * a], r[2 * a + 1]);
-    t[2 * a + 1] = _mm512_unpackhi_ps(r[2 * a], r[2 * a + 1]);
-  }
-  /* u[4g + c], lane L = column 4L + c of rows 4g..4g+3. */
-  for (int g = 0; g < 4; g++) {
-    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  /* Gather lane L of u[c], u[4+c], u[8+c], u[12+c] into output row 4L + c. */
-  for (int c = 0; c < 4; c++) {
-    const __m512 v0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
-    const __m512 w0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
-    const __m512 v1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
-    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
-    r[c] = _mm512_shuffle_f32x4(v0, v1, 0x88);
-    r[8 + c] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
-    r[4 + c] = _mm512_shuffle_f32x4(w0, w1, 0x88);
-    r[12 + c] = _mm512_shuffle_f32x4(w0, w1, 0xDD);
   }
 }
 
