@@ -206,42 +206,63 @@ function suiteOptions(verb: string, argv: readonly string[], withSteps: boolean)
   };
 }
 
+function requireNative(verb: string): void {
+  if (!availableBackends().includes('native')) {
+    throw new HeedError(`${verb}: needs the native backend, which did not load (${nativeLoadError()})`);
+  }
+}
+
+/** What the layers and train suites report: heed's records against torch's, or why torch did not run. */
+interface VersusTorch<R> {
+  heed: string;
+  torch: string | null;
+  torchUnavailable: string | null;
+  records: readonly R[];
+}
+
+/** Prints a suite's report: JSON lines, or a header, `table` and `footer`. */
+function printVersusTorch<R>(
+  json: boolean,
+  report: VersusTorch<R>,
+  what: string,
+  table: string,
+  footer: string,
+): number {
+  if (report.torchUnavailable !== null) {
+    (json ? process.stderr : process.stdout).write(`torch: not available (${report.torchUnavailable})\n`);
+  }
+  if (json) {
+    for (const r of report.records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const vs = report.torch === null ? '' : ` vs ${report.torch}`;
+  process.stdout.write(`${report.heed}${vs}; ${what}\n\n${table}\n${footer}`);
+  return 0;
+}
+
 function runLayers(args: string[]): number {
   const opts = suiteOptions('bench layers', args, false);
-  if (!availableBackends().includes('native')) {
-    throw new HeedError(`bench layers: needs the native backend, which did not load (${nativeLoadError()})`);
-  }
+  requireNative('bench layers');
   const report = benchLayers({
     threads: opts.threads,
     cases: opts.cases,
     torch: opts.torch,
     onProgress: (m) => process.stderr.write(`bench layers: ${m}\n`),
   });
-  if (report.torchUnavailable !== null) {
-    (opts.json ? process.stderr : process.stdout).write(
-      `torch: not available (${report.torchUnavailable})\n`,
-    );
-  }
-  if (opts.json) {
-    for (const r of report.records) process.stdout.write(`${JSON.stringify(r)}\n`);
-    return 0;
-  }
-  const vs = report.torch === null ? '' : ` vs ${report.torch}`;
-  process.stdout.write(`${report.heed}${vs}; median ms of forward + backward\n\n`);
-  process.stdout.write(formatTable(report.records));
-  process.stdout.write(
-    '\nratio = torch ms / heed ms (above 1: heed is faster). Fused and composed attention both compare\n' +
+  return printVersusTorch(
+    opts.json,
+    report,
+    'median ms of forward + backward',
+    formatTable(report.records),
+    'ratio = torch ms / heed ms (above 1: heed is faster). Fused and composed attention both compare\n' +
       "with torch's composed softmax(q·kᵀ/√d)·v. MB: peak RSS growth during one forward + backward in a\n" +
       'child process (1 MB = 1e6 bytes); T² MB: one [4, T, T] float32 matrix.\n',
   );
-  return 0;
 }
 
 function runTrain(args: string[]): number {
   const opts = suiteOptions('bench train', args, true);
-  if (!availableBackends().includes('native')) {
-    throw new HeedError(`bench train: needs the native backend, which did not load (${nativeLoadError()})`);
-  }
+  requireNative('bench train');
   const report = benchTrain({
     threads: opts.threads,
     cases: opts.cases,
@@ -249,22 +270,12 @@ function runTrain(args: string[]): number {
     torch: opts.torch,
     onProgress: (m) => process.stderr.write(`bench train: ${m}\n`),
   });
-  if (report.torchUnavailable !== null) {
-    (opts.json ? process.stderr : process.stdout).write(
-      `torch: not available (${report.torchUnavailable})\n`,
-    );
-  }
-  if (opts.json) {
-    for (const r of report.records) process.stdout.write(`${JSON.stringify(r)}\n`);
-    return 0;
-  }
-  const vs = report.torch === null ? '' : ` vs ${report.torch}`;
-  const steps = report.records[0]?.steps ?? 0;
-  process.stdout.write(`${report.heed}${vs}; ${steps} timed training steps per case\n\n`);
-  process.stdout.write(formatTrainTable(report.records));
-  process.stdout.write(
-    '\nratio = heed tok/s / torch tok/s (above 1: heed is faster); ms = mean ms per step; params = distinct\n' +
+  return printVersusTorch(
+    opts.json,
+    report,
+    `${report.records[0]?.steps ?? 0} timed training steps per case`,
+    formatTrainTable(report.records),
+    'ratio = heed tok/s / torch tok/s (above 1: heed is faster); ms = mean ms per step; params = distinct\n' +
       'trainable parameters (a tied matrix once), which must agree for the comparison to hold.\n',
   );
-  return 0;
 }
