@@ -36,12 +36,37 @@ export interface TorchMeasurement {
 }
 
 /** What torch_layers.py printed. */
-export interface TorchOutput {
+/** What a torch benchmark script printed: its header (version, threads or error) and one entry per case. */
+export interface TorchRun<M> {
   version: string | null;
   threads: number | null;
-  cases: Map<string, TorchMeasurement>;
+  cases: Map<string, M>;
   /** Set when torch could not run at all (e.g. import failed). */
   error: string | null;
+}
+
+export type TorchOutput = TorchRun<TorchMeasurement>;
+
+/**
+ * Reads a torch script's stdout: a JSON line without `case` is the header; every other JSON line
+ * goes to `onCase` with its case name (non-JSON lines are skipped).
+ */
+export function readTorchRun<M>(
+  stdout: string,
+  onCase: (name: string, o: Record<string, unknown>, cases: Map<string, M>) => void,
+): TorchRun<M> {
+  const res: TorchRun<M> = { version: null, threads: null, cases: new Map(), error: null };
+  for (const o of jsonLines(stdout)) {
+    const name = str(o, 'case');
+    if (name === undefined) {
+      res.version = str(o, 'torch') ?? res.version;
+      res.threads = num(o, 'threads') ?? res.threads;
+      res.error = str(o, 'error') ?? res.error;
+    } else {
+      onCase(name, o, res.cases);
+    }
+  }
+  return res;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -77,17 +102,9 @@ export function jsonLines(text: string): Record<string, unknown>[] {
 
 /** Reads torch_layers.py's stdout. */
 export function parseTorchOutput(stdout: string): TorchOutput {
-  const res: TorchOutput = { version: null, threads: null, cases: new Map(), error: null };
-  for (const o of jsonLines(stdout)) {
-    const name = str(o, 'case');
-    if (name === undefined) {
-      res.version = str(o, 'torch') ?? res.version;
-      res.threads = num(o, 'threads') ?? res.threads;
-      res.error = str(o, 'error') ?? res.error;
-      continue;
-    }
+  return readTorchRun<TorchMeasurement>(stdout, (name, o, cases) => {
     // A later line adds to its case (the memory line comes after all the timings).
-    const m: TorchMeasurement = res.cases.get(name) ?? { case: name };
+    const m: TorchMeasurement = cases.get(name) ?? { case: name };
     const [shape, error, memoryError] = [str(o, 'shape'), str(o, 'error'), str(o, 'memoryError')];
     const [torchMs, minMs, runs] = [num(o, 'torchMs'), num(o, 'minMs'), num(o, 'runs')];
     if (shape !== undefined) m.shape = shape;
@@ -97,9 +114,8 @@ export function parseTorchOutput(stdout: string): TorchOutput {
     if ('torchPeakMB' in o) m.torchPeakMB = num(o, 'torchPeakMB') ?? null; // null: not measurable
     if (error !== undefined) m.error = error;
     if (memoryError !== undefined) m.memoryError = memoryError;
-    res.cases.set(name, m);
-  }
-  return res;
+    cases.set(name, m);
+  });
 }
 
 /** One row of the report, as printed with --json. */

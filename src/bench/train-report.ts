@@ -2,7 +2,7 @@
  * The report of `heed bench train`, kept free of I/O so it can be tested on canned output:
  * reading bench/torch_train.py's JSON lines, joining them to heed's figures, printing the table.
  */
-import { fmtMs, jsonLines, num, str } from './layers-report.js';
+import { fmtMs, num, readTorchRun, str, type TorchRun } from './layers-report.js';
 
 /** heed's training throughput on one case (train.ts). */
 export interface HeedTrainMeasurement {
@@ -38,25 +38,11 @@ export interface TorchTrainMeasurement {
 }
 
 /** What torch_train.py printed. */
-export interface TorchTrainOutput {
-  version: string | null;
-  threads: number | null;
-  cases: Map<string, TorchTrainMeasurement>;
-  /** Set when torch could not run at all (e.g. import failed). */
-  error: string | null;
-}
+export type TorchTrainOutput = TorchRun<TorchTrainMeasurement>;
 
 /** Reads torch_train.py's stdout: a header line, then one line per case (non-JSON lines skipped). */
 export function parseTorchTrainOutput(stdout: string): TorchTrainOutput {
-  const res: TorchTrainOutput = { version: null, threads: null, cases: new Map(), error: null };
-  for (const o of jsonLines(stdout)) {
-    const name = str(o, 'case');
-    if (name === undefined) {
-      res.version = str(o, 'torch') ?? res.version;
-      res.threads = num(o, 'threads') ?? res.threads;
-      res.error = str(o, 'error') ?? res.error;
-      continue;
-    }
+  return readTorchRun<TorchTrainMeasurement>(stdout, (name, o, cases) => {
     const m: TorchTrainMeasurement = { case: name };
     const shape = str(o, 'shape');
     const error = str(o, 'error');
@@ -74,9 +60,8 @@ export function parseTorchTrainOutput(stdout: string): TorchTrainOutput {
       const v = num(o, key);
       if (v !== undefined) m[key] = v;
     }
-    res.cases.set(name, m);
-  }
-  return res;
+    cases.set(name, m);
+  });
 }
 
 /** One row of the report, as printed with --json. */
