@@ -1,3 +1,4 @@
+import { AdditiveScore } from '../../nn/attention/scores.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Embedding } from '../../nn/embedding.js';
 import type { InitOptions } from '../../nn/init.js';
@@ -5,6 +6,7 @@ import { Linear } from '../../nn/linear.js';
 import { Module } from '../../nn/module.js';
 import { GRU, LSTM } from '../../nn/rnn/rnn.js';
 import { unbind } from '../../nn/rnn/split.js';
+import { attentiveGru } from '../../ops/attentive-gru.js';
 import { add } from '../../ops/binary.js';
 import { matmul } from '../../ops/matmul.js';
 import { concat, reshape, slice, stack, unsqueeze } from '../../ops/shape.js';
@@ -126,7 +128,10 @@ export abstract class RecurrentDecoder extends Module {
  * Training cost: the step cannot run over the sequence in one call (c_t needs s_{t−1}), but the
  * parts that do not depend on the state are batched over all Tt: the embedding half of layer 0's
  * input projection (W_ih = [W_e | W_c], so W_ih·[e; c] = W_e·e + W_c·c) is one GEMM, and the
- * output head and its H × V projection run once on [B·Tt, …] after the loop.
+ * output head and its H × V projection run once on [B·Tt, …] after the loop. A one-layer GRU
+ * runs the whole loop as one fused node (`attentiveGru`, src/ops/attentive-gru.ts), which also
+ * moves the context's share of the GRU input and every weight gradient out of the loop; other
+ * stacks step through the ops below, the reference that node is tested against.
  */
 export class Seed001Decoder extends RecurrentDecoder {
   constructor(config: ResolvedSeq2SeqConfig, attention: SourceAttention | null, init?: InitOptions) {
@@ -153,6 +158,27 @@ export class Seed001Decoder extends RecurrentDecoder {
     const wE = slice(wIh, 1, 0, embedDim); // [G·H, E]
     const wC = slice(wIh, 1, embedDim); // [G·H, Dv]
     const eProj = this.layers.project(0, reshape(e, [b * tt, embedDim]), this.layers.inputBias(0), wE);
+    if (this.rnn instanceof GRU && this.layers.weights.length === 1) {
+      if (memory === null)
+        throw new HeedError(`${this.constructor.name}: attention needs the encoder memory`);
+      const w = this.layers.weights[0];
+      const score = attention.score;
+      const r = attentiveGru({
+        xProj: reshape(eProj, [b, tt, -1]),
+        h0: topState(init),
+        weightHh: w.weightHh,
+        biasHh: w.biasHh,
+        weightC: wC,
+        keys: memory.keys,
+        values: memory.values,
+        mask: memory.mask,
+        score:
+          score instanceof AdditiveScore
+            ? { kind: 'additive', queryWeight: score.queryProj.weight, energy: score.energy.weight }
+            : { kind: 'dot' },
+      });
+      return { logits: this.output(concat([r.hidden, r.context, e], 2)), attention: r.weights };
+    }
     const eSteps = unbind(reshape(eProj, [b, tt, -1]), 1); // Tt × [B, G·H]
     let state = init;
     const tops: Tensor[] = [];

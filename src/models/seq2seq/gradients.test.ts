@@ -15,7 +15,7 @@ import { Seq2Seq } from './model.js';
  * backpropagation for two entries of every parameter tensor; on native, float32 gradients
  * against the float64 js reference. One small configuration per decoder, chosen so that
  * together they cover both cells, a bidirectional and a unidirectional encoder, two layers,
- * and the attention's projection paths.
+ * the attention's projection paths, and seed 001's fused one-layer GRU decoder with every score.
  */
 
 const batch = {
@@ -43,6 +43,39 @@ const configs: Record<string, Seq2SeqConfig> = {
     cell: 'lstm',
     attention: 'additive',
     attentionDim: 2,
+    decoder: 'seed001',
+    dropout: 0,
+  },
+  // One-layer GRUs with attention run seed 001's decoder as the fused attentiveGru node.
+  'seed001 / additive / gru / bidirectional': {
+    srcVocabSize: 9,
+    tgtVocabSize: 10,
+    embedDim: 3,
+    hiddenSize: 3,
+    cell: 'gru',
+    attention: 'additive',
+    attentionDim: 2,
+    decoder: 'seed001',
+    dropout: 0,
+  },
+  'seed001 / dot / gru / unidirectional': {
+    srcVocabSize: 9,
+    tgtVocabSize: 10,
+    embedDim: 3,
+    hiddenSize: 3,
+    cell: 'gru',
+    bidirectional: false,
+    attention: 'dot',
+    decoder: 'seed001',
+    dropout: 0,
+  },
+  'seed001 / general / gru / bidirectional': {
+    srcVocabSize: 9,
+    tgtVocabSize: 10,
+    embedDim: 3,
+    hiddenSize: 3,
+    cell: 'gru',
+    attention: 'general',
     decoder: 'seed001',
     dropout: 0,
   },
