@@ -33,7 +33,17 @@ static int cores_available(void) {
   return n;
 }
 
+static int64_t g_par_threshold = HEED_PAR_THRESHOLD_DEFAULT;
+
+int64_t heed_par_threshold(void) { return g_par_threshold; }
+
 void heed_config_init(void) {
+  const char *par = getenv("HEED_PAR_THRESHOLD");
+  if (par != NULL && *par != '\0') {
+    char *end = NULL;
+    long long v = strtoll(par, &end, 10);
+    if (end != NULL && *end == '\0' && v >= 1) g_par_threshold = (int64_t)v;
+  }
   int n = cores_available();
   const char *env = getenv("HEED_NUM_THREADS");
   if (env != NULL && *env != '\0') {

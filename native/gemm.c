@@ -33,8 +33,8 @@
  * 16 floats at a time, and at n = 4 took up to 3.6× OpenBLAS's time. */
 #define TINY_MNK ((int64_t)32 * 32 * 32)
 #define TINY_MIN_N 16
-/* Multiply-adds from which one problem is worth splitting across threads. */
-#define PAR_MNK ((int64_t)1 << 19)
+/* Multiply-adds from which one problem is worth splitting across threads (heed.h). */
+#define PAR_MNK (HEED_GEMM_PAR_SCALE * heed_par_threshold())
 
 static void scale_c(float *c, int64_t count, float beta) {
   if (beta == 1.0f) return;

@@ -14,8 +14,18 @@ enum { HEED_OK = 0, HEED_ENOMEM = 1 };
 /* The largest tensor rank the strided walkers accept (NumPy's own limit is 32). */
 #define HEED_MAX_DIMS 32
 
-/* Elementwise work (in elements) below which splitting across threads costs more than it saves. */
-#define HEED_PAR_THRESHOLD ((int64_t)1 << 16)
+/* Elementwise work (in elements) below which splitting across threads costs more than it saves
+ * (heed_par_threshold(): this default, or HEED_PAR_THRESHOLD from the environment at load).
+ * Idle threads sleep between kernels (OMP_WAIT_POLICY=PASSIVE, see src/backend/native/addon.ts)
+ * and waking one costs tens to hundreds of µs on a virtual machine, so only work that takes
+ * longer than that on one thread is split. Measured on 2 vCPUs, training steps of the
+ * benchmarked GRU seq2seq and GPT (2 threads, interleaved runs): 2^18 elements and 2^23
+ * GEMM multiply-adds (HEED_GEMM_PAR_SCALE × this) beat the former 2^16 and 2^19 in every run,
+ * by 10–20% per step. The tests lower it so that small inputs exercise the threaded paths. */
+#define HEED_PAR_THRESHOLD_DEFAULT ((int64_t)1 << 18)
+/* A GEMM is split across threads from HEED_GEMM_PAR_SCALE × heed_par_threshold() multiply-adds. */
+#define HEED_GEMM_PAR_SCALE 32
+int64_t heed_par_threshold(void);
 
 /* GCC/Clang hint that a loop has no loop-carried dependence: outputs may alias inputs only at
  * the same index (in-place ops), which keeps vectorisation legal without runtime alias checks. */

@@ -6,7 +6,7 @@
 #include "heed.h"
 
 int heed_threads_for(int64_t work) {
-  return work >= HEED_PAR_THRESHOLD ? heed_threads() : 1;
+  return work >= heed_par_threshold() ? heed_threads() : 1;
 }
 
 void heed_parallel_for(int64_t n, int64_t work, heed_range_fn fn, void *ctx) {

@@ -208,7 +208,8 @@ describeEachBackend('matmul', (backend) => {
   function checkLargerProducts(): void {
     const big: readonly { a: number[]; b: number[] }[] = [
       // Past the unpacked small path into the packed kernel, with odd edges; k past one KC
-      // block; m past one MC block; one product over the threading threshold.
+      // block; m past one MC block; one product over the threading threshold (524,288
+      // multiply-adds under npm test: 32 × HEED_PAR_THRESHOLD).
       { a: [37, 61], b: [61, 53] },
       { a: [20, 400], b: [400, 17] },
       { a: [180, 40], b: [40, 17] },

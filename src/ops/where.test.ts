@@ -108,7 +108,7 @@ describeEachBackend('where and maskedFill', (backend) => {
       [randomTensor([31, 9, 65], 111), randomTensor([9, 1], 112)],
     );
     agreesWithReference((a) => maskedFill(a, mask, -2), [randomTensor([31, 9, 65], 113)]);
-    // Over the native kernels' threading threshold (65,536 elements).
+    // Over the native kernels' threading threshold (16,384 elements under npm test, which sets HEED_PAR_THRESHOLD).
     const rows = new Mask(
       Uint8Array.from({ length: 300 }, () => (gen.uniform() < 0.5 ? 1 : 0)),
       [300, 1],
