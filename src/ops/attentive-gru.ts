@@ -5,6 +5,7 @@ import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
 import { attachOutputs } from './multi-output.js';
+import { batchMajor, broadcastRows, timeMajor } from './recurrence.js';
 
 /**
  * Seed 001's attentive GRU decoder over a whole teacher-forced target as ONE autograd node: at
@@ -398,51 +399,6 @@ function maskedIndices(mask: Mask | null, batch: number, srcLen: number): number
   const out: number[] = [];
   if (mask === null) return out;
   for (let i = 0; i < batch * srcLen; i++) if (mask.data[i] === 0) out.push(i);
-  return out;
-}
-
-/** Every row of out [rows, width] = bias. */
-function broadcastRows(be: Backend, bias: FloatArray, out: FloatArray, rows: number, width: number): void {
-  be.copy(
-    [rows, width],
-    { data: bias, offset: 0, strides: [0, 1] },
-    { data: out, offset: 0, strides: [width, 1] },
-  );
-}
-
-/** [B, T, W] → a fresh [T, B, W]. */
-function timeMajor(
-  be: Backend,
-  x: FloatArray,
-  batch: number,
-  steps: number,
-  w: number,
-  dtype: DType,
-): FloatArray {
-  const out = allocate(dtype, batch * steps * w);
-  be.copy(
-    [steps, batch, w],
-    { data: x, offset: 0, strides: [w, steps * w, 1] },
-    { data: out, offset: 0, strides: [batch * w, w, 1] },
-  );
-  return out;
-}
-
-/** [T, B, W] → a fresh [B, T, W]. */
-function batchMajor(
-  be: Backend,
-  x: FloatArray,
-  batch: number,
-  steps: number,
-  w: number,
-  dtype: DType,
-): FloatArray {
-  const out = allocate(dtype, batch * steps * w);
-  be.copy(
-    [batch, steps, w],
-    { data: x, offset: 0, strides: [w, batch * w, 1] },
-    { data: out, offset: 0, strides: [steps * w, w, 1] },
-  );
   return out;
 }
 

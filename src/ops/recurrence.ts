@@ -290,7 +290,13 @@ function addBiases(a: FloatArray | null, b: FloatArray | null): FloatArray | nul
 }
 
 /** Every row of out [rows, width] = bias. */
-function broadcastRows(be: Backend, bias: FloatArray, out: FloatArray, rows: number, width: number): void {
+export function broadcastRows(
+  be: Backend,
+  bias: FloatArray,
+  out: FloatArray,
+  rows: number,
+  width: number,
+): void {
   be.copy(
     [rows, width],
     { data: bias, offset: 0, strides: [0, 1] },
@@ -326,7 +332,7 @@ function addRow(src: FloatArray, dst: FloatArray, b: number, n: number): void {
 }
 
 /** [B, T, W] → a fresh [T, B, W]. */
-function timeMajor(
+export function timeMajor(
   be: Backend,
   x: FloatArray,
   batch: number,
@@ -344,7 +350,7 @@ function timeMajor(
 }
 
 /** [T, B, W] → a fresh [B, T, W]. */
-function batchMajor(
+export function batchMajor(
   be: Backend,
   x: FloatArray,
   batch: number,
