@@ -5,7 +5,7 @@ import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
 import { attachOutputs } from './multi-output.js';
-import { batchMajor, broadcastRows, timeMajor } from './recurrence.js';
+import { batchMajor, broadcastRows, gemmAt, timeMajor } from './recurrence.js';
 
 /**
  * Seed 001's attentive GRU decoder over a whole teacher-forced target as ONE autograd node: at
@@ -421,25 +421,7 @@ class Gemm {
     transB: boolean,
     beta: number,
   ): void {
-    this.be.gemm({
-      batch: 1,
-      m,
-      n,
-      k,
-      transA,
-      transB,
-      alpha: 1,
-      beta,
-      a,
-      aOffset,
-      strideA: 0,
-      b,
-      bOffset,
-      strideB: 0,
-      c,
-      cOffset,
-      strideC: 0,
-    });
+    gemmAt(this.be, a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB, beta);
   }
 
   /** `batch` products, element i reading a, b and c at i·stride (c from cOffset). */

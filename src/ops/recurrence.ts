@@ -433,24 +433,43 @@ class StepGemm {
     transB: boolean,
     beta: number,
   ): void {
-    this.be.gemm({
-      batch: 1,
-      m,
-      n,
-      k,
-      transA,
-      transB,
-      alpha: 1,
-      beta,
-      a,
-      aOffset,
-      strideA: 0,
-      b,
-      bOffset,
-      strideB: 0,
-      c,
-      cOffset,
-      strideC: 0,
-    });
+    gemmAt(this.be, a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB, beta);
   }
+}
+
+/** c[cOffset…] = op(a)·op(b) + beta·c for single row-major matrices (op(a) m×k, op(b) k×n). */
+export function gemmAt(
+  be: Backend,
+  a: FloatArray,
+  aOffset: number,
+  b: FloatArray,
+  bOffset: number,
+  c: FloatArray,
+  cOffset: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  beta: number,
+): void {
+  be.gemm({
+    batch: 1,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    alpha: 1,
+    beta,
+    a,
+    aOffset,
+    strideA: 0,
+    b,
+    bOffset,
+    strideB: 0,
+    c,
+    cOffset,
+    strideC: 0,
+  });
 }
