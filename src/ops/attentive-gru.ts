@@ -4,8 +4,9 @@ import type { Mask } from '../tensor/mask.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
+import { gemmAt } from './gemm-call.js';
 import { attachOutputs } from './multi-output.js';
-import { batchMajor, broadcastRows, gemmAt, timeMajor } from './recurrence.js';
+import { batchMajor, broadcastRows, timeMajor } from './recurrence.js';
 
 /**
  * Seed 001's attentive GRU decoder over a whole teacher-forced target as ONE autograd node: at
@@ -88,7 +89,6 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
   const dims = checkDims(inp);
   const { batch, steps, srcLen, hidden, width, valueDim, keyDim, dtype } = dims;
   const be = backendFor(dtype);
-  const g = new Gemm(be);
   const data = (t: Tensor): FloatArray => asDType(t, dtype).data;
   const additive = inp.score.kind === 'additive' ? inp.score : null;
   const bh = batch * hidden;
@@ -107,7 +107,7 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
 
   // P = values·W_cᵀ [B·Ts, 3H]; the GRU input of step t is xProj_t + α_t·P (per batch row).
   const proj = allocate(dtype, bs * width);
-  g.mm(values, 0, wC, 0, proj, 0, bs, width, valueDim, false, true, 0);
+  gemmAt(be, values, 0, wC, 0, proj, 0, bs, width, valueDim, false, true, 0);
   const gx = timeMajor(be, data(inp.xProj), batch, steps, width, dtype); // [Tt, B, 3H]
   const hProj = allocate(dtype, steps * bw); // s_{t−1}·W_hhᵀ + b_hh
   if (bHh !== null) broadcastRows(be, bHh, hProj, steps * batch, width);
@@ -122,16 +122,32 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
     const alpha = at(alphas, t, bs);
     if (tanhs !== null && q !== null && wQ !== null && v !== null) {
       const th = at(tanhs, t, bs * keyDim);
-      g.mm(s, 0, wQ, 0, q, 0, batch, keyDim, hidden, false, true, 0); // W₁s [B, A]
+      gemmAt(be, s, 0, wQ, 0, q, 0, batch, keyDim, hidden, false, true, 0); // W₁s [B, A]
       be.binary('add', keys, [batch, srcLen, keyDim], q, [batch, 1, keyDim], th, [batch, srcLen, keyDim]);
       be.unary('tanh', th, th);
-      g.mm(th, 0, v, 0, alpha, 0, bs, 1, keyDim, false, true, 0); // v·tanh(…) [B·Ts]
+      gemmAt(be, th, 0, v, 0, alpha, 0, bs, 1, keyDim, false, true, 0); // v·tanh(…) [B·Ts]
     } else {
-      g.batched(batch, keys, srcLen * keyDim, s, hidden, alpha, srcLen, srcLen, 1, keyDim, false, false, 0);
+      batchedGemm(
+        be,
+        batch,
+        keys,
+        srcLen * keyDim,
+        s,
+        hidden,
+        alpha,
+        srcLen,
+        srcLen,
+        1,
+        keyDim,
+        false,
+        false,
+        0,
+      );
     }
     for (const i of masked) alpha[i] = Number.NEGATIVE_INFINITY;
     be.softmax(alpha, batch, srcLen, alpha, false);
-    g.batched(
+    batchedGemm(
+      be,
       batch,
       alpha,
       srcLen,
@@ -147,13 +163,14 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
       1,
       t * bw,
     );
-    g.mm(s, 0, wHh, 0, hProj, t * bw, batch, width, hidden, false, true, bHh === null ? 0 : 1);
+    gemmAt(be, s, 0, wHh, 0, hProj, t * bw, batch, width, hidden, false, true, bHh === null ? 0 : 1);
     be.gruCellForward(at(gx, t, bw), at(hProj, t, bw), s, batch, hidden, at(act, t, bw), at(hs, t + 1, bh));
   }
   const hiddenOut = batchMajor(be, hs.subarray(bh), batch, steps, hidden, dtype);
   const weightsOut = batchMajor(be, alphas, batch, steps, srcLen, dtype); // [B, Tt, Ts]
   const contextOut = allocate(dtype, batch * steps * valueDim);
-  g.batched(
+  batchedGemm(
+    be,
     batch,
     weightsOut,
     steps * srcLen,
@@ -186,7 +203,8 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
     const dAlpha = gWeights === null ? allocate(dtype, steps * bs) : gWeights.slice();
     const dValues = allocate(dtype, bs * valueDim);
     if (gContext !== null) {
-      g.batched(
+      batchedGemm(
+        be,
         batch,
         gContext,
         steps * valueDim,
@@ -201,7 +219,8 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
         true,
         1,
       );
-      g.batched(
+      batchedGemm(
+        be,
         batch,
         weightsOut,
         steps * srcLen,
@@ -239,23 +258,39 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
       // dh is overwritten by its direct part dh ⊙ z (the kernel reads each value first).
       be.gruCellBackward(at(act, t, bw), at(hProj, t, bw), s, dh, batch, hidden, dGxT, dHpT, dh);
       be.binary('add', target, [batch, hidden], dh, [batch, hidden], target, [batch, hidden]);
-      g.mm(dHpT, 0, wHh, 0, target, 0, batch, hidden, width, false, false, 1);
+      gemmAt(be, dHpT, 0, wHh, 0, target, 0, batch, hidden, width, false, false, 1);
       // dα_t = (given) + P_b·dgx_b; then through the softmax to the scores.
       de.set(at(dAlphaT, t, bs));
-      g.batched(batch, proj, srcLen * width, dGxT, width, de, srcLen, srcLen, 1, width, false, false, 1);
+      batchedGemm(
+        be,
+        batch,
+        proj,
+        srcLen * width,
+        dGxT,
+        width,
+        de,
+        srcLen,
+        srcLen,
+        1,
+        width,
+        false,
+        false,
+        1,
+      );
       be.softmaxBackward(at(alphas, t, bs), de, batch, srcLen, de, false);
       if (dT !== null && dq !== null && dv !== null && tanhs !== null && wQ !== null && v !== null) {
         const th = at(tanhs, t, bs * keyDim);
-        g.mm(de, 0, v, 0, dT, 0, bs, keyDim, 1, false, false, 0); // de ⊗ v
+        gemmAt(be, de, 0, v, 0, dT, 0, bs, keyDim, 1, false, false, 0); // de ⊗ v
         be.unaryBackward('tanh', th, th, dT, dT);
         be.binary('add', dKeys, [bs * keyDim], dT, [bs * keyDim], dKeys, [bs * keyDim]);
-        g.mm(de, 0, th, 0, dv, 0, 1, keyDim, bs, true, false, 1); // dv += deᵀ·tanh
+        gemmAt(be, de, 0, th, 0, dv, 0, 1, keyDim, bs, true, false, 1); // dv += deᵀ·tanh
         const dqT = at(dq, t, batch * keyDim);
         be.reduce('sum', dT, batch, srcLen, keyDim, dqT);
-        g.mm(dqT, 0, wQ, 0, target, 0, batch, hidden, keyDim, false, false, 1);
+        gemmAt(be, dqT, 0, wQ, 0, target, 0, batch, hidden, keyDim, false, false, 1);
       } else if (dScores !== null) {
         at(dScores, t, bs).set(de);
-        g.batched(
+        batchedGemm(
+          be,
           batch,
           de,
           srcLen,
@@ -277,7 +312,8 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
     const dXProj = batchMajor(be, dGx, batch, steps, width, dtype); // [B, Tt, 3H]
     // dP_b = α_bᵀ·dgx_b; then W_c and the values through P = values·W_cᵀ.
     const dP = allocate(dtype, bs * width);
-    g.batched(
+    batchedGemm(
+      be,
       batch,
       weightsOut,
       steps * srcLen,
@@ -293,13 +329,14 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
       0,
     );
     const dWc = need(inp.weightC) ? allocate(dtype, width * valueDim) : null;
-    if (dWc !== null) g.mm(dP, 0, values, 0, dWc, 0, width, valueDim, bs, true, false, 0);
-    g.mm(dP, 0, wC, 0, dValues, 0, bs, valueDim, width, false, false, 1);
+    if (dWc !== null) gemmAt(be, dP, 0, values, 0, dWc, 0, width, valueDim, bs, true, false, 0);
+    gemmAt(be, dP, 0, wC, 0, dValues, 0, bs, valueDim, width, false, false, 1);
     if (dScores !== null) {
       // dot: dKeys_b = dE_bᵀ·S_b with S_b the states s_0 … s_{Tt−1} of row b.
       const dE = batchMajor(be, dScores, batch, steps, srcLen, dtype);
       const sPrev = batchMajor(be, hs.subarray(0, steps * bh), batch, steps, hidden, dtype);
-      g.batched(
+      batchedGemm(
+        be,
         batch,
         dE,
         steps * srcLen,
@@ -318,7 +355,8 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
     if (shared) be.binary('add', dValues, [bs * valueDim], dKeys, [bs * valueDim], dValues, [bs * valueDim]);
     const sPrevRows = hs.subarray(0, steps * bh); // [Tt·B, H]
     const dWhh = need(inp.weightHh) ? allocate(dtype, width * hidden) : null;
-    if (dWhh !== null) g.mm(dHp, 0, sPrevRows, 0, dWhh, 0, width, hidden, steps * batch, true, false, 0);
+    if (dWhh !== null)
+      gemmAt(be, dHp, 0, sPrevRows, 0, dWhh, 0, width, hidden, steps * batch, true, false, 0);
     const out: (Tensor | null)[] = [
       need(inp.xProj) ? grad(inp.xProj, dXProj) : null,
       need(inp.h0) ? grad(inp.h0, dh0) : null,
@@ -339,7 +377,7 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
       let dWq: FloatArray | null = null;
       if (need(additive.queryWeight)) {
         dWq = allocate(dtype, keyDim * hidden);
-        g.mm(dq, 0, sPrevRows, 0, dWq, 0, keyDim, hidden, steps * batch, true, false, 0);
+        gemmAt(be, dq, 0, sPrevRows, 0, dWq, 0, keyDim, hidden, steps * batch, true, false, 0);
       }
       out.push(dWq === null ? null : grad(additive.queryWeight, dWq));
       out.push(need(additive.energy) ? grad(additive.energy, dv) : null);
@@ -402,63 +440,41 @@ function maskedIndices(mask: Mask | null, batch: number, srcLen: number): number
   return out;
 }
 
-/** The backend's GEMM with the arguments in BLAS order. */
-class Gemm {
-  constructor(private readonly be: Backend) {}
-
-  /** c[cOff…] = op(a)·op(b) + beta·c, single matrices (op(a) m×k, op(b) k×n). */
-  mm(
-    a: FloatArray,
-    aOffset: number,
-    b: FloatArray,
-    bOffset: number,
-    c: FloatArray,
-    cOffset: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    beta: number,
-  ): void {
-    gemmAt(this.be, a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB, beta);
-  }
-
-  /** `batch` products, element i reading a, b and c at i·stride (c from cOffset). */
-  batched(
-    batch: number,
-    a: FloatArray,
-    strideA: number,
-    b: FloatArray,
-    strideB: number,
-    c: FloatArray,
-    strideC: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    beta: number,
-    cOffset = 0,
-  ): void {
-    this.be.gemm({
-      batch,
-      m,
-      n,
-      k,
-      transA,
-      transB,
-      alpha: 1,
-      beta,
-      a,
-      aOffset: 0,
-      strideA,
-      b,
-      bOffset: 0,
-      strideB,
-      c,
-      cOffset,
-      strideC,
-    });
-  }
+/** `batch` products through the backend's GEMM, element i reading a, b and c at i·stride (c from cOffset). */
+function batchedGemm(
+  be: Backend,
+  batch: number,
+  a: FloatArray,
+  strideA: number,
+  b: FloatArray,
+  strideB: number,
+  c: FloatArray,
+  strideC: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  beta: number,
+  cOffset = 0,
+): void {
+  be.gemm({
+    batch,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    alpha: 1,
+    beta,
+    a,
+    aOffset: 0,
+    strideA,
+    b,
+    bOffset: 0,
+    strideB,
+    c,
+    cOffset,
+    strideC,
+  });
 }

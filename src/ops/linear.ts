@@ -1,9 +1,9 @@
 import { attach } from '../autograd/engine.js';
-import type { Backend, FloatArray } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
 import { allocate, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { asDType, promote } from './broadcast.js';
+import { gemm2d } from './gemm-call.js';
 
 /**
  * y = x·Wᵀ + b as one node (PyTorch's F.linear / addmm): x [..., in], weight [out, in],
@@ -41,7 +41,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     be.copy([rows, outF], b, { data: out, offset: 0, strides: [outF, 1] });
     beta = 1;
   }
-  gemm(be, xd, wd, out, rows, outF, inF, false, true, beta); // [N, in] · [out, in]ᵀ
+  gemm2d(be, xd, wd, out, rows, outF, inF, false, true, beta); // [N, in] · [out, in]ᵀ
   const y = new Tensor(out, [...x.shape.slice(0, -1), outF]);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return attach(y, 'linear', inputs, (g) => {
@@ -51,12 +51,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
       const buf = allocate(dtype, rows * inF);
-      gemm(be, gd, wd, buf, rows, inF, outF, false, false, 0); // [N, out] · [out, in]
+      gemm2d(be, gd, wd, buf, rows, inF, outF, false, false, 0); // [N, out] · [out, in]
       gx = asDType(new Tensor(buf, x.shape), x.dtype);
     }
     if (weight.requiresGrad) {
       const buf = allocate(dtype, outF * inF);
-      gemm(be, gd, xd, buf, outF, inF, rows, true, false, 0); // [N, out]ᵀ · [N, in]
+      gemm2d(be, gd, xd, buf, outF, inF, rows, true, false, 0); // [N, out]ᵀ · [N, in]
       gw = asDType(new Tensor(buf, weight.shape), weight.dtype);
     }
     if (bias?.requiresGrad) {
@@ -65,39 +65,5 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       gb = asDType(new Tensor(buf, bias.shape), bias.dtype);
     }
     return [gx, gw, gb];
-  });
-}
-
-/** C [m, n] = op(A)·op(B) + beta·C for single row-major matrices. */
-function gemm(
-  be: Backend,
-  a: FloatArray,
-  b: FloatArray,
-  c: FloatArray,
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-  beta: number,
-): void {
-  be.gemm({
-    batch: 1,
-    m,
-    n,
-    k,
-    transA,
-    transB,
-    alpha: 1,
-    beta,
-    a,
-    aOffset: 0,
-    strideA: 0,
-    b,
-    bOffset: 0,
-    strideB: 0,
-    c,
-    cOffset: 0,
-    strideC: 0,
   });
 }

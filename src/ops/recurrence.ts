@@ -3,6 +3,7 @@ import { backendFor } from '../backend/registry.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
+import { gemmAt } from './gemm-call.js';
 import { attachOutputs } from './multi-output.js';
 import type { RnnActivation } from './rnn-step.js';
 
@@ -115,7 +116,7 @@ export function recurrenceFused(
   const proj = allocate(dtype, rows * width);
   const projBias = gru ? bih : addBiases(bih, bhh);
   if (projBias !== null) broadcastRows(be, projBias, proj, rows, width);
-  mm.run(xT, 0, wih, 0, proj, 0, rows, width, input, false, true, projBias === null ? 0 : 1);
+  gemmAt(be, xT, 0, wih, 0, proj, 0, rows, width, input, false, true, projBias === null ? 0 : 1);
 
   // `act` holds the pre-activations, then (in place) the activations; for an RNN the activation
   // is the new state, so `act` doubles as the hidden states.
@@ -215,7 +216,7 @@ export function recurrenceFused(
     const grads: (Tensor | null)[] = [];
     if (x.requiresGrad) {
       const dxT = allocate(dtype, rows * input);
-      mm.run(dxProj, 0, wih, 0, dxT, 0, rows, input, width, false, false, 0); // [T·B, G·H] · [G·H, I]
+      gemmAt(be, dxProj, 0, wih, 0, dxT, 0, rows, input, width, false, false, 0); // [T·B, G·H] · [G·H, I]
       grads.push(grad(x, batchMajor(be, dxT, batch, steps, input, dtype)));
     } else grads.push(null);
     grads.push(grad(h0, dh0));
@@ -223,7 +224,7 @@ export function recurrenceFused(
     let dWih: Tensor | null = null;
     if (w.weightIh.requiresGrad) {
       const buf = allocate(dtype, width * input);
-      mm.run(dxProj, 0, xT, 0, buf, 0, width, input, rows, true, false, 0); // [T·B, G·H]ᵀ · [T·B, I]
+      gemmAt(be, dxProj, 0, xT, 0, buf, 0, width, input, rows, true, false, 0); // [T·B, G·H]ᵀ · [T·B, I]
       dWih = grad(w.weightIh, buf);
     }
     grads.push(dWih, w.weightHh.requiresGrad ? grad(w.weightHh, mm.weightGrad(dz, hs, h0d, reverse)) : null);
@@ -378,13 +379,13 @@ class StepGemm {
   /** out[off…] (a [B, G·H] slice) = h·W_hhᵀ + beta·out[off…]. */
   hW(h: FloatArray, out: FloatArray, off: number, beta: number): void {
     const { batch, hidden, width } = this.dims;
-    this.run(h, 0, this.w, 0, out, off, batch, width, hidden, false, true, beta);
+    gemmAt(this.be, h, 0, this.w, 0, out, off, batch, width, hidden, false, true, beta);
   }
 
   /** dh [B, H] += dz [B, G·H] · W_hh. */
   dzW(dz: FloatArray, dh: FloatArray): void {
     const { batch, hidden, width } = this.dims;
-    this.run(dz, 0, this.w, 0, dh, 0, batch, hidden, width, false, false, 1);
+    gemmAt(this.be, dz, 0, this.w, 0, dh, 0, batch, hidden, width, false, false, 1);
   }
 
   /**
@@ -398,7 +399,8 @@ class StepGemm {
     // Forward: steps 1..T−1 started from states 0..T−2; reverse: steps 0..T−2 from 1..T−1.
     const rows = (steps - 1) * batch;
     if (rows > 0) {
-      this.run(
+      gemmAt(
+        this.be,
         dz,
         reverse ? 0 : bw,
         hs,
@@ -414,62 +416,7 @@ class StepGemm {
       );
     }
     const first = reverse ? (steps - 1) * bw : 0;
-    this.run(dz, first, h0, 0, out, 0, width, hidden, batch, true, false, rows > 0 ? 1 : 0);
+    gemmAt(this.be, dz, first, h0, 0, out, 0, width, hidden, batch, true, false, rows > 0 ? 1 : 0);
     return out;
   }
-
-  /** C = op(A)·op(B) + beta·C for single matrices at the given offsets. */
-  run(
-    a: FloatArray,
-    aOffset: number,
-    b: FloatArray,
-    bOffset: number,
-    c: FloatArray,
-    cOffset: number,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    beta: number,
-  ): void {
-    gemmAt(this.be, a, aOffset, b, bOffset, c, cOffset, m, n, k, transA, transB, beta);
-  }
-}
-
-/** c[cOffset…] = op(a)·op(b) + beta·c for single row-major matrices (op(a) m×k, op(b) k×n). */
-export function gemmAt(
-  be: Backend,
-  a: FloatArray,
-  aOffset: number,
-  b: FloatArray,
-  bOffset: number,
-  c: FloatArray,
-  cOffset: number,
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-  beta: number,
-): void {
-  be.gemm({
-    batch: 1,
-    m,
-    n,
-    k,
-    transA,
-    transB,
-    alpha: 1,
-    beta,
-    a,
-    aOffset,
-    strideA: 0,
-    b,
-    bOffset,
-    strideB: 0,
-    c,
-    cOffset,
-    strideC: 0,
-  });
 }

@@ -4,6 +4,7 @@ import { backendFor } from '../backend/registry.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
+import { gemm2d } from './gemm-call.js';
 import { attachOutputs } from './multi-output.js';
 
 /**
@@ -111,7 +112,7 @@ class Projection {
       this.be.copy([batch, width], bias, { data: out, offset: 0, strides: [width, 1] });
       beta = 1;
     }
-    this.gemm(this.hData, this.wData, out, batch, width, hidden, false, true, beta);
+    gemm2d(this.be, this.hData, this.wData, out, batch, width, hidden, false, true, beta);
     return out;
   }
 
@@ -128,13 +129,13 @@ class Projection {
     if (this.h.requiresGrad) {
       dh = dhInto ?? allocate(dtype, batch * hidden);
       // [B, G·H] · [G·H, H] → [B, H]
-      this.gemm(dz, this.wData, dh, batch, hidden, width, false, false, dhInto === null ? 0 : 1);
+      gemm2d(this.be, dz, this.wData, dh, batch, hidden, width, false, false, dhInto === null ? 0 : 1);
     }
     let dw: Tensor | null = null;
     if (this.weightHh.requiresGrad) {
       const buf = allocate(dtype, width * hidden);
       // [B, G·H]ᵀ · [B, H] → [G·H, H]
-      this.gemm(dz, this.hData, buf, width, hidden, batch, true, false, 0);
+      gemm2d(this.be, dz, this.hData, buf, width, hidden, batch, true, false, 0);
       dw = new Tensor(buf, this.weightHh.shape);
     }
     let db: Tensor | null = null;
@@ -144,39 +145,6 @@ class Projection {
       db = new Tensor(buf, this.biasHh.shape);
     }
     return { dh, dw, db };
-  }
-
-  /** C [m, n] = op(A)·op(B) + beta·C for single matrices. */
-  private gemm(
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    m: number,
-    n: number,
-    k: number,
-    transA: boolean,
-    transB: boolean,
-    beta: number,
-  ): void {
-    this.be.gemm({
-      batch: 1,
-      m,
-      n,
-      k,
-      transA,
-      transB,
-      alpha: 1,
-      beta,
-      a,
-      aOffset: 0,
-      strideA: 0,
-      b,
-      bOffset: 0,
-      strideB: 0,
-      c,
-      cOffset: 0,
-      strideC: 0,
-    });
   }
 }
 
