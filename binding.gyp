@@ -1,6 +1,6 @@
 # The heed native backend (N-API addon, plain C11). Machine-specific flags come from probes in
-# scripts/build-native.mjs: -march=native when the compiler accepts it, -fopenmp when OpenMP
-# links, and -DHEED_HAVE_OPENBLAS plus -lopenblas only when cblas.h and libopenblas are found.
+# scripts/build-native.mjs: -march=native when the compiler accepts it, -pthread for the thread
+# pool, and -DHEED_HAVE_OPENBLAS plus -lopenblas only when cblas.h and libopenblas are found.
 # Without them the addon still builds, single-threaded and/or with the built-in GEMM only.
 {
   "targets": [
@@ -16,6 +16,7 @@
         "native/napi_args.c",
         "native/config.c",
         "native/parallel.c",
+        "native/pool.c",
         "native/walk.c",
         "native/gemm.c",
         "native/gemm_blocked.c",

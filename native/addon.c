@@ -74,10 +74,10 @@ static bool set_prop(napi_env env, napi_value obj, const char *key, napi_value v
 
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value obj, gemm, threads, simd, openblas, openmp;
-  bool has_openmp = false;
-#ifdef _OPENMP
-  has_openmp = true;
+  napi_value obj, gemm, threads, simd, openblas, pool;
+  bool has_pool = false;
+#ifdef HEED_POOL_THREADS
+  has_pool = true;
 #endif
   const char *kind = heed_gemm_uses_openblas() ? "openblas" : "builtin";
   if (napi_create_object(env, &obj) != napi_ok ||
@@ -85,9 +85,9 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
       napi_create_int32(env, heed_threads(), &threads) != napi_ok ||
       napi_create_string_utf8(env, heed_simd_name(), NAPI_AUTO_LENGTH, &simd) != napi_ok ||
       napi_get_boolean(env, heed_openblas_compiled() != 0, &openblas) != napi_ok ||
-      napi_get_boolean(env, has_openmp, &openmp) != napi_ok || !set_prop(env, obj, "gemm", gemm) ||
+      napi_get_boolean(env, has_pool, &pool) != napi_ok || !set_prop(env, obj, "gemm", gemm) ||
       !set_prop(env, obj, "threads", threads) || !set_prop(env, obj, "simd", simd) ||
-      !set_prop(env, obj, "openblas", openblas) || !set_prop(env, obj, "openmp", openmp)) {
+      !set_prop(env, obj, "openblas", openblas) || !set_prop(env, obj, "threaded", pool)) {
     napi_throw_error(env, NULL, "heed native info: could not build the result");
     return NULL;
   }

@@ -32,9 +32,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "attention.h"
 #include "attention_pack.h"
@@ -66,13 +63,6 @@ static int64_t region(int64_t floats) { return (floats + 15) & ~(int64_t)15; }
 static int64_t panel_rows(int64_t m) { return ceil_div(m, HEED_MR) * HEED_MR; }
 static int64_t panel_cols(int64_t n) { return ceil_div(n, HEED_NR) * HEED_NR; }
 
-static int thread_id(void) {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
 
 /*
  * exp(x) for the softmax rows, branch-free so the loops calling it vectorise: Cephes' expf
@@ -147,7 +137,7 @@ static void mask_tile(const heed_attention_args *a, const uint8_t *mh, int64_t i
 }
 
 /* Row reductions keep LANES partial results, one per vector lane: the inner loops over u then
- * vectorise at any width with no reassociation of float sums (and without OpenMP). They are kept
+ * vectorise at any width with no reassociation of float sums. They are kept
  * rolled (HEED_LANES_LOOP) so the loop vectoriser, not the less reliable straight-line one, sees
  * them. */
 #define LANES 16
@@ -347,6 +337,18 @@ static float *alloc_floats(int64_t floats) {
   return aligned_alloc(64, bytes > 0 ? bytes : 64);
 }
 
+typedef struct {
+  const heed_attention_args *a;
+  float *out, *lse, *weights;
+  fwd_ws *w; /* one per slot: a slot keeps the head it packed from task to task */
+  int64_t nqb;
+} fwd_run;
+
+static void fwd_item(void *ctx, int64_t it, int slot) {
+  const fwd_run *R = ctx;
+  forward_block(R->a, it / R->nqb, it % R->nqb * BR, R->out, R->lse, R->weights, R->w + slot);
+}
+
 int heed_attention_forward(const heed_attention_args *a, float *out, float *lse, float *weights) {
   const int64_t bh = a->bh, tq = a->tq, tk = a->tk, d = a->d, dv = a->dv;
   if (bh == 0 || tq == 0) return HEED_OK;
@@ -355,18 +357,17 @@ int heed_attention_forward(const heed_attention_args *a, float *out, float *lse,
   if (nt > items) nt = (int)items;
   const int64_t per = fwd_ws_floats(tk, d, dv);
   float *ws = alloc_floats(nt * per);
-  if (ws == NULL) return HEED_ENOMEM;
-  /* Query blocks are independent. Items are numbered head by head, so a thread's next block is
-   * usually of the head it has packed; causal blocks differ in cost, hence dynamic scheduling. */
-#pragma omp parallel num_threads(nt) if (nt > 1)
-  {
-    const int t = thread_id();
-    fwd_ws w = fwd_ws_at(ws + t * per, tk, d, dv);
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t it = 0; it < items; it++)
-      forward_block(a, it / nqb, it % nqb * BR, out, lse, weights, &w);
+  fwd_ws *wss = malloc(sizeof(fwd_ws) * (size_t)nt);
+  if (ws == NULL || wss == NULL) {
+    free(ws), free(wss);
+    return HEED_ENOMEM;
   }
-  free(ws);
+  for (int t = 0; t < nt; t++) wss[t] = fwd_ws_at(ws + t * per, tk, d, dv);
+  /* Query blocks are independent. Items are numbered head by head, so a thread's next block is
+   * usually of the head it has packed; causal blocks differ in cost, hence one task per block. */
+  fwd_run R = {a, out, lse, weights, wss, nqb};
+  heed_pool_run(nt, items, fwd_item, &R);
+  free(ws), free(wss);
   return HEED_OK;
 }
 
@@ -517,6 +518,44 @@ static void backward_block(const bwd_job *J, int64_t b, int64_t j0, float *dq_he
   }
 }
 
+/* The backward's threaded loops: whole heads, or the key blocks of one head. */
+typedef struct {
+  const bwd_job *J;
+  bwd_ws *w; /* one per slot: a slot keeps the head it packed from task to task */
+  int64_t nkb, head;
+  float *partial; /* one tq×d partial dQ per slot, when heads are shared */
+} bwd_run;
+
+static void bwd_head(void *ctx, int64_t b, int slot) {
+  const bwd_run *R = ctx;
+  const heed_attention_args *a = R->J->a;
+  for (int64_t jb = 0; jb < R->nkb; jb++)
+    backward_block(R->J, b, jb * BC, R->J->dq + heed_head_at(&a->lq, a->heads, b), a->lq.st,
+                   R->w + slot);
+}
+
+static void bwd_key_block(void *ctx, int64_t jb, int slot) {
+  const bwd_run *R = ctx;
+  const heed_attention_args *a = R->J->a;
+  backward_block(R->J, R->head, jb * BC, R->partial + slot * a->tq * a->d, a->d, R->w + slot);
+}
+
+typedef struct {
+  const float *partial;
+  float *dqh;
+  int64_t ldq, size, d;
+  int parts;
+} dq_sum;
+
+static void dq_sum_range(void *ctx, int64_t lo, int64_t hi) {
+  const dq_sum *S = ctx;
+  for (int64_t x = lo; x < hi; x++) {
+    float sum = 0.0f;
+    for (int u = 0; u < S->parts; u++) sum += S->partial[u * S->size + x];
+    S->dqh[x / S->d * S->ldq + x % S->d] = sum;
+  }
+}
+
 int heed_attention_backward(const heed_attention_args *a, const float *out, const float *lse,
                             const float *dout, const float *weights, const float *gweights,
                             float *dq, float *dk, float *dv) {
@@ -542,42 +581,27 @@ int heed_attention_backward(const heed_attention_args *a, const float *out, cons
   float *ws = alloc_floats(nt * per);
   float *drow = alloc_floats(bh * tq);
   float *partial = by_head ? NULL : calloc((size_t)(nt * tq * d), sizeof(float));
-  if (ws == NULL || drow == NULL || (!by_head && partial == NULL)) {
-    free(ws), free(drow), free(partial);
+  bwd_ws *wss = malloc(sizeof(bwd_ws) * (size_t)nt);
+  if (ws == NULL || drow == NULL || (!by_head && partial == NULL) || wss == NULL) {
+    free(ws), free(drow), free(partial), free(wss);
     return HEED_ENOMEM;
   }
+  for (int t = 0; t < nt; t++) wss[t] = bwd_ws_at(ws + t * per, tq, d, a->dv);
   bwd_job J = {a, out, lse, dout, weights, gweights, drow, dq, dk, dv};
   heed_parallel_for(bh * tq, bh * tq * a->dv, drow_range, &J);
+  bwd_run R = {&J, wss, nkb, 0, partial};
   if (by_head) {
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-      bwd_ws w = bwd_ws_at(ws + thread_id() * per, tq, d, a->dv);
-#pragma omp for schedule(dynamic, 1)
-      for (int64_t b = 0; b < bh; b++)
-        for (int64_t jb = 0; jb < nkb; jb++)
-          backward_block(&J, b, jb * BC, dq + heed_head_at(&a->lq, a->heads, b), a->lq.st, &w);
-    }
+    heed_pool_run(nt, bh, bwd_head, &R);
   } else {
-#pragma omp parallel num_threads(nt)
-    {
-      const int t = thread_id();
-      bwd_ws w = bwd_ws_at(ws + t * per, tq, d, a->dv);
-      float *mine = partial + t * tq * d;
-      for (int64_t b = 0; b < bh; b++) {
-        if (b > 0) memset(mine, 0, sizeof(float) * (size_t)(tq * d));
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t jb = 0; jb < nkb; jb++) backward_block(&J, b, jb * BC, mine, d, &w);
-        /* (the loop's barrier: every partial dQ of head b is complete) */
-        float *dqh = dq + heed_head_at(&a->lq, a->heads, b);
-#pragma omp for schedule(static)
-        for (int64_t x = 0; x < tq * d; x++) {
-          float sum = 0.0f;
-          for (int u = 0; u < nt; u++) sum += partial[u * tq * d + x];
-          dqh[x / d * a->lq.st + x % d] = sum;
-        }
-      }
+    for (int64_t b = 0; b < bh; b++) {
+      memset(partial, 0, sizeof(float) * (size_t)(nt * tq * d));
+      R.head = b;
+      heed_pool_run(nt, nkb, bwd_key_block, &R);
+      /* Every partial dQ of head b is complete: sum them. */
+      dq_sum S = {partial, dq + heed_head_at(&a->lq, a->heads, b), a->lq.st, tq * d, d, nt};
+      heed_parallel_for(tq * d, tq * d * nt, dq_sum_range, &S);
     }
   }
-  free(ws), free(drow), free(partial);
+  free(ws), free(drow), free(partial), free(wss);
   return HEED_OK;
 }

@@ -57,9 +57,9 @@ void heed_config_init(void) {
 #endif
 }
 
-/* Without OpenMP every kernel runs on the calling thread, so report (and use) one thread. */
+/* Without the pool every kernel runs on the calling thread, so report (and use) one thread. */
 int heed_threads(void) {
-#ifdef _OPENMP
+#ifdef HEED_POOL_THREADS
   return g_threads;
 #else
   return 1;
@@ -69,8 +69,8 @@ int heed_threads(void) {
 void heed_set_threads(int n) {
   g_threads = n < 1 ? 1 : n;
 #ifdef HEED_HAVE_OPENBLAS
-  /* OpenBLAS runs single-threaded inside our OpenMP team (gemm.c explains why); its own pool
-   * would spin-wait against OpenMP's. Only set it once: each call that changes the count wakes
+  /* OpenBLAS runs single-threaded on heed's pool (gemm.c explains why); its own pool would
+   * spin-wait against heed's. Only set it once: each call that changes the count wakes
    * OpenBLAS's idle threads into a spin. */
   if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 #endif

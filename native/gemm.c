@@ -5,16 +5,18 @@
  * register-tiled loop (no packing, threads or allocation, so a 16×16 product costs little more
  * than its FMAs), the rest to the packed, blocked SGEMM.
  *
- * Threading is the same for both implementations and always comes from the OpenMP team:
+ * Threading is the same for both implementations and always comes from heed's pool (pool.c):
  * independent batch elements of modest size run concurrently, and a large single problem is
- * split across threads. OpenBLAS itself is kept single-threaded (config.c): its pthread pool and
- * OpenMP's both spin-wait between jobs, and on a machine with few cores the two pools were
- * measured to stall each other (a 1M-element add after an OpenBLAS GEMM took 8 ms instead of
- * 0.1 ms). So an OpenBLAS GEMM is split into column (or row) blocks, one cblas_sgemm per thread.
+ * split across threads. OpenBLAS itself is kept single-threaded (config.c): its own pthread pool
+ * spin-waits between jobs, and on a machine with few cores two pools were measured to stall each
+ * other (a 1M-element add after an OpenBLAS GEMM took 8 ms instead of 0.1 ms). So an OpenBLAS
+ * GEMM is split into column (or row) blocks, one cblas_sgemm per piece.
  */
 #ifdef HEED_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
+
+#include <stdatomic.h>
 
 #include "gemm_blocked.h"
 #include "gemm_kernel.h"
@@ -89,8 +91,28 @@ static void openblas_block(const heed_gemm_args *g, const float *a, const float 
               c + i0 * n + j0, (blasint)n);
 }
 
-/* One problem on OpenBLAS: split over columns (whole 64-byte lines per thread) or, for narrow
- * C, over rows. */
+typedef struct {
+  const heed_gemm_args *g;
+  const float *a, *b;
+  float *c;
+  int64_t units;
+  int pieces, split_n;
+} openblas_split;
+
+static void openblas_piece(void *ctx, int64_t t, int slot) {
+  (void)slot;
+  const openblas_split *S = ctx;
+  const int64_t lo = S->units * t / S->pieces, hi = S->units * (t + 1) / S->pieces;
+  if (S->split_n) {
+    const int64_t j1 = hi * 16 < S->g->n ? hi * 16 : S->g->n;
+    openblas_block(S->g, S->a, S->b, S->c, 0, S->g->m, lo * 16, j1);
+  } else {
+    openblas_block(S->g, S->a, S->b, S->c, lo, hi, 0, S->g->n);
+  }
+}
+
+/* One problem on OpenBLAS: split over columns (whole 64-byte lines per piece) or, for narrow
+ * C, over rows; one piece per thread. */
 static void openblas_one(const heed_gemm_args *g, const float *a, const float *b, float *c,
                          int threads) {
   if (threads <= 1) {
@@ -99,17 +121,9 @@ static void openblas_one(const heed_gemm_args *g, const float *a, const float *b
   }
   const int split_n = g->n >= 32 * (int64_t)threads;
   const int64_t units = split_n ? (g->n + 15) / 16 : g->m;
-  const int nt = units < threads ? (int)units : threads;
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-  for (int t = 0; t < nt; t++) {
-    const int64_t lo = units * t / nt, hi = units * (t + 1) / nt;
-    if (split_n) {
-      const int64_t j1 = hi * 16 < g->n ? hi * 16 : g->n;
-      openblas_block(g, a, b, c, 0, g->m, lo * 16, j1);
-    } else {
-      openblas_block(g, a, b, c, lo, hi, 0, g->n);
-    }
-  }
+  const int pieces = units < threads ? (int)units : threads;
+  openblas_split S = {g, a, b, c, units, pieces, split_n};
+  heed_pool_run(pieces, pieces, openblas_piece, &S);
 }
 #endif
 
@@ -126,6 +140,18 @@ static int gemm_one(const heed_gemm_args *g, int64_t i, int threads) {
   return builtin_one(g, a, b, c, threads);
 }
 
+typedef struct {
+  const heed_gemm_args *g;
+  _Atomic int status;
+} batch_job;
+
+static void batch_item(void *ctx, int64_t i, int slot) {
+  (void)slot;
+  batch_job *J = ctx;
+  const int s = gemm_one(J->g, i, 1);
+  if (s != HEED_OK) atomic_store(&J->status, s);
+}
+
 int heed_gemm(const heed_gemm_args *g) {
   if (g->batch <= 0 || g->m <= 0 || g->n <= 0) return HEED_OK;
   if (g->k <= 0) {
@@ -140,12 +166,12 @@ int heed_gemm(const heed_gemm_args *g) {
   const int by_batch = nt > 1 && g->batch >= nt && g->stride_c >= g->m * g->n &&
                        per >= (PAR_MNK + g->batch - 1) / g->batch && /* per·batch ≥ PAR_MNK */
                        (per < PAR_MNK || g->batch % nt == 0);
-  int status = HEED_OK;
   if (by_batch) {
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : status)
-    for (int64_t i = 0; i < g->batch; i++) status |= gemm_one(g, i, 1);
-    return status;
+    batch_job J = {g, HEED_OK};
+    heed_pool_run(nt, g->batch, batch_item, &J);
+    return atomic_load(&J.status);
   }
+  int status = HEED_OK;
   for (int64_t i = 0; i < g->batch && status == HEED_OK; i++) status = gemm_one(g, i, nt);
   return status;
 }

@@ -16,13 +16,13 @@ enum { HEED_OK = 0, HEED_ENOMEM = 1 };
 
 /* Elementwise work (in elements) below which splitting across threads costs more than it saves
  * (heed_par_threshold(): this default, or HEED_PAR_THRESHOLD from the environment at load).
- * Idle threads sleep between kernels (OMP_WAIT_POLICY=PASSIVE, see src/backend/native/addon.ts)
- * and waking one costs tens to hundreds of µs on a virtual machine, so only work that takes
- * longer than that on one thread is split. Measured on 2 vCPUs, training steps of the
- * benchmarked GRU seq2seq and GPT (2 threads, interleaved runs): 2^18 elements and 2^23
- * GEMM multiply-adds (HEED_GEMM_PAR_SCALE × this) beat the former 2^16 and 2^19 in every run,
- * by 10–20% per step. The tests lower it so that small inputs exercise the threaded paths. */
-#define HEED_PAR_THRESHOLD_DEFAULT ((int64_t)1 << 18)
+ * Handing a job to an awake pool worker costs about a microsecond (pool.c), and the caller never
+ * waits for a sleeping one to wake, so work of tens of microseconds is worth splitting. Measured
+ * on 2 vCPUs, training steps of the benchmarked GRU seq2seq and GPT (2 threads, four interleaved
+ * rounds of 2^14, 2^15, 2^16 and 2^18): 2^16 had the lowest or near-lowest median step in each
+ * (GPT 38–42 ms, seq2seq 108–114 ms, against 37–58 and 122–132 ms at 2^18). The tests lower it
+ * so that small inputs exercise the threaded paths. */
+#define HEED_PAR_THRESHOLD_DEFAULT ((int64_t)1 << 16)
 /* A GEMM is split across threads from HEED_GEMM_PAR_SCALE × heed_par_threshold() multiply-adds. */
 #define HEED_GEMM_PAR_SCALE 32
 int64_t heed_par_threshold(void);
@@ -46,7 +46,15 @@ int heed_gemm_uses_openblas(void);
 void heed_set_gemm_openblas(int on);
 const char *heed_simd_name(void);
 
-/* ---- parallel.c: splitting a range of work across the thread team ---- */
+/* ---- pool.c: the thread pool ---- */
+/* One task of a job: `slot` is the running thread's place in the job, in [0, threads). */
+typedef void (*heed_task_fn)(void *ctx, int64_t task, int slot);
+/* Runs fn(ctx, i, slot) for every i in [0, tasks) on up to `threads` threads (the caller, slot 0,
+ * and pool workers), claimed dynamically; returns when all have run. Tasks must not wait for
+ * each other: any of them may run on the caller after the others. */
+void heed_pool_run(int threads, int64_t tasks, heed_task_fn fn, void *ctx);
+
+/* ---- parallel.c: splitting a range of work across the thread pool ---- */
 typedef void (*heed_range_fn)(void *ctx, int64_t lo, int64_t hi);
 /* Threads worth using for `work` units of elementwise-sized work. */
 int heed_threads_for(int64_t work);

@@ -12,7 +12,7 @@
 #include "vmath.h"
 
 /* Work units per element: an update streams 16–28 bytes per element and costs ~0.3–1 ns, so
- * parameters go parallel from half the threshold: 131,072 elements by default (heed.h). */
+ * parameters go parallel from half the threshold: 32,768 elements by default (heed.h). */
 #define STEP_COST 2
 
 /* Calls BODY(i, n) for the n ≤ HV_WIDTH elements from i, over [lo, hi). */

@@ -13,11 +13,10 @@
 #include "heed.h"
 #include "vmath.h"
 
-/* Work units per cell for heed_parallel_for (by default threads from 65,536
- * cells forward, 131,072 backward; heed.h).
- * The forward's five vectorised exp-based functions cost ~2 ns per cell, so a 32×256 step takes
- * ~18 µs on one thread: splitting it saves ~3 µs with spinning OpenMP workers but costs a
- * ~15–40 µs wake-up with passive ones (the default, see src/backend/native/addon.ts). */
+/* Work units per cell for heed_parallel_for (by default threads from 16,384 cells forward,
+ * 32,768 backward; heed.h). The forward's five vectorised exp-based functions cost ~2 ns per
+ * cell, so a 32×256 step takes ~18 µs on one thread and a 16,384-cell one ~35 µs, well above a
+ * job's ~1 µs hand-over to an awake pool worker. */
 #define FWD_COST 4
 #define BWD_COST 2
 

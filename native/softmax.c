@@ -27,7 +27,7 @@ typedef struct {
 
 /* Work units per element for heed_parallel_for: the forward's exp and three passes cost about
  * 1 ns per element on one core, so rows go parallel from a quarter of
- * the threshold: 65,536 elements by default (heed.h). */
+ * the threshold: 16,384 elements by default (heed.h). */
 #define FWD_COST 4
 #define BWD_COST 2
 

@@ -80,9 +80,9 @@ static void grad_range(void *arg, int64_t lo, int64_t hi) {
 }
 
 /* Relative per-element cost, so libm-bound ops go parallel on smaller arrays. The vectorised
- * exp, tanh and sigmoid (0.2–0.8 ns per element) go parallel from 131,072 elements by default, where
- * the work outweighs waking a passive OpenMP worker; the vectorised gelu (~1.2 ns per element on
- * AVX-512, forward or backward) from 65,536 (heed.h). */
+ * exp, tanh and sigmoid (0.2–0.8 ns per element) go parallel from 32,768 elements by default;
+ * the vectorised gelu (~1.2 ns per element on AVX-512, forward or backward) from 16,384
+ * (heed.h). */
 static int64_t op_cost(int op) {
   switch (op) {
     case HEED_EXP:

@@ -9,7 +9,7 @@
  *   HEED_SKIP_NATIVE=1       skip the build
  *   HEED_NATIVE_BLAS=0       do not link OpenBLAS even if present (built-in GEMM only)
  *   HEED_NATIVE_MARCH=<arch> target this -march instead of `native` (e.g. x86-64-v3 for AVX2)
- *   HEED_NATIVE_OPENMP=0     build without OpenMP (single-threaded kernels)
+ *   HEED_NATIVE_THREADS=0    build without the thread pool (single-threaded kernels)
  *   HEED_NATIVE_VERBOSE=1    show the compiler output (also: --verbose)
  *
  * binding.gyp calls back into this file with `--probe cflags|ldflags|libs` to learn which
@@ -49,6 +49,18 @@ int main(void) {
 }
 `;
 
+/** What native/pool.c needs: POSIX threads and C11 atomics. */
+const POOL_TEST = `#include <pthread.h>
+#include <stdatomic.h>
+static _Atomic int hits;
+static void *run(void *arg) { atomic_fetch_add(&hits, 1); return arg; }
+int main(void) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, run, NULL) != 0 || pthread_join(t, NULL) != 0) return 1;
+  return atomic_load(&hits) == 1 ? 0 : 1;
+}
+`;
+
 /** Include/library flag pairs where distributions and Homebrew put OpenBLAS. */
 const OPENBLAS_PLACES = [
   [[], []],
@@ -65,10 +77,9 @@ function probe() {
   const libs = [];
   const march = process.env.HEED_NATIVE_MARCH || 'native';
   if (compiles('int main(void) { return 0; }\n', [`-march=${march}`])) cflags.push(`-march=${march}`);
-  const omp = '#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n';
-  if (process.env.HEED_NATIVE_OPENMP !== '0' && compiles(omp, ['-fopenmp'])) {
-    cflags.push('-fopenmp');
-    ldflags.push('-fopenmp');
+  if (process.env.HEED_NATIVE_THREADS !== '0' && compiles(POOL_TEST, ['-pthread'])) {
+    cflags.push('-pthread', '-DHEED_POOL_THREADS');
+    ldflags.push('-pthread');
   }
   if (process.env.HEED_NATIVE_BLAS !== '0') {
     for (const [inc, lib] of OPENBLAS_PLACES) {

@@ -43,7 +43,7 @@ import {
   str,
   type TorchOutput,
 } from './layers-report.js';
-import { timeIt } from './timing.js';
+import { timeIt, torchEnv } from './timing.js';
 
 /** What one timed run does: clear the leaves' gradients, forward, backward with the seed. */
 interface Workload {
@@ -238,9 +238,8 @@ const torchScript = fileURLToPath(new URL('../../bench/torch_layers.py', import.
 const python = process.env.HEED_PYTHON ?? '/usr/bin/python3';
 
 /**
- * Runs torch_layers.py once with `threads` threads everywhere (torch.set_num_threads and the
- * BLAS/OpenMP variables, or OpenBLAS picks its own count). Returns its output, or why torch is
- * not available.
+ * Runs torch_layers.py once with `threads` threads everywhere (torch.set_num_threads and
+ * {@link torchEnv}). Returns its output, or why torch is not available.
  */
 function runTorch(
   cases: readonly string[],
@@ -251,7 +250,7 @@ function runTorch(
   if (!existsSync(torchScript)) return `${torchScript} not found`;
   const n = String(threads);
   const r = spawnSync(python, [torchScript, '--threads', n, '--cases', cases.join(',')], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n },
+    env: torchEnv(threads),
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 1 << 20,
@@ -324,7 +323,10 @@ export function benchLayers(opts: LayerBenchOptions = {}): LayerBenchReport {
     records: mergeRecords(heed, memory, torch, threads),
     threads,
     heed: `heed native (${info.gemm}, ${info.simd}, ${threads} thread${threads === 1 ? '' : 's'})`,
-    torch: torch === null ? null : `torch ${torch.version} (${torch.threads} threads)`,
+    torch:
+      torch === null
+        ? null
+        : `torch ${torch.version} (${torch.threads} threads, OMP_WAIT_POLICY ${torchEnv(threads).OMP_WAIT_POLICY})`,
     torchUnavailable,
   };
 }

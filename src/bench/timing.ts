@@ -37,3 +37,21 @@ export function timePerCall(fn: () => void, inner = 10000, budgetMs = 300): numb
   );
   return (t.medianMs * 1000) / inner; // µs
 }
+
+/**
+ * The environment for a PyTorch child process run with `threads` threads: every BLAS/OpenMP
+ * thread variable set (or OpenBLAS picks its own count), and idle OpenMP threads sleeping
+ * (OMP_WAIT_POLICY=PASSIVE) unless the caller chose a policy. PASSIVE is PyTorch's fastest
+ * here: with libgomp's default spin, or GOMP_SPINCOUNT=10000, PyTorch's OpenBLAS pool and its
+ * OpenMP threads fight for the cores (BENCHMARKS.md, training throughput).
+ */
+export function torchEnv(threads: number): NodeJS.ProcessEnv {
+  const n = String(threads);
+  return {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: n,
+    OMP_NUM_THREADS: n,
+    MKL_NUM_THREADS: n,
+    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+  };
+}

@@ -25,6 +25,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { HeedError } from '../util/errors.js';
 import { Generator } from '../util/random.js';
 import { fmtMs } from './layers-report.js';
+import { torchEnv } from './timing.js';
 import {
   type HeedTrainMeasurement,
   mergeTrainRecords,
@@ -201,11 +202,8 @@ const torchScript = fileURLToPath(new URL('../../bench/torch_train.py', import.m
 const python = process.env.HEED_PYTHON ?? '/usr/bin/python3';
 
 /**
- * Runs torch_train.py once with `threads` threads everywhere (torch.set_num_threads and the
- * BLAS/OpenMP variables, or OpenBLAS picks its own count). The child inherits this process's
- * environment, including the OMP_WAIT_POLICY the native addon set (see backend/native/addon.ts),
- * so both sides' idle OpenMP threads wait the same way. Returns its output, or why torch is not
- * available.
+ * Runs torch_train.py once with `threads` threads everywhere (torch.set_num_threads and
+ * {@link torchEnv}). Returns its output, or why torch is not available.
  */
 function runTorch(
   cases: readonly string[],
@@ -218,7 +216,7 @@ function runTorch(
   const n = String(threads);
   const args = [torchScript, '--threads', n, '--cases', cases.join(','), '--steps', String(steps)];
   const r = spawnSync(python, [...args, '--warmup', String(warmup)], {
-    env: { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n },
+    env: torchEnv(threads),
     encoding: 'utf8',
     timeout: 300_000,
     maxBuffer: 1 << 20,
@@ -291,12 +289,14 @@ export function benchTrain(opts: TrainBenchOptions = {}): TrainBenchReport {
     if (typeof t === 'string') torchUnavailable = t;
     else torch = t;
   }
-  const wait = process.env.OMP_WAIT_POLICY ?? 'default';
   return {
     records: mergeTrainRecords(heed, torch, threads),
     threads,
-    heed: `heed native (${info.gemm}, ${info.simd}, ${threads} thread${threads === 1 ? '' : 's'}, OMP_WAIT_POLICY ${wait})`,
-    torch: torch === null ? null : `torch ${torch.version} (${torch.threads} threads)`,
+    heed: `heed native (${info.gemm}, ${info.simd}, ${threads} thread${threads === 1 ? '' : 's'})`,
+    torch:
+      torch === null
+        ? null
+        : `torch ${torch.version} (${torch.threads} threads, OMP_WAIT_POLICY ${torchEnv(threads).OMP_WAIT_POLICY})`,
     torchUnavailable,
   };
 }

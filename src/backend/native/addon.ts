@@ -15,8 +15,8 @@ export interface NativeAddonInfo {
   simd: string;
   /** Whether OpenBLAS was compiled in (so `setGemm('openblas')` is possible). */
   openblas: boolean;
-  /** Whether the kernels were built with OpenMP (threads > 1 possible). */
-  openmp: boolean;
+  /** Whether the kernels were built with the thread pool (threads > 1 possible). */
+  threaded: boolean;
 }
 
 /**
@@ -214,39 +214,13 @@ const ADDON_PATH = '../../../build/Release/heed_native.node';
 
 let cached: NativeAddon | Error | undefined;
 
-/**
- * How idle OpenMP threads wait for the next kernel, unless the user chose already
- * (OMP_WAIT_POLICY, or the runtimes' own GOMP_SPINCOUNT / KMP_BLOCKTIME). The OpenMP runtime
- * reads these when the addon pulls it in, so this runs before the require.
- *
- * libgomp's default spins an idle thread 300,000 times (milliseconds) before it sleeps. Alone on
- * the machine that is the fastest, but when other processes compete for the cores a spinning
- * thread holds a core the working thread needs, and every parallel region then waits for a
- * descheduled teammate. Measured on 2 cores with an LSTM forward+backward (B 32, T 20, I 64,
- * H 256, 2 threads): spinning ~16–28 ms idle, 40–90 ms next to one `yes`, 0.6–2 s among several
- * busy processes; PASSIVE (sleep at once, woken by a futex: ~15–40 µs more per parallel region)
- * ~25–33 ms idle, 25–40 ms next to `yes`, 26–140 ms among several. Shorter spins
- * (GOMP_SPINCOUNT 1000–10000) landed in between, degrading as the spin grew.
- */
-function setOpenMpWaitDefault(env: NodeJS.ProcessEnv): void {
-  if (
-    env.OMP_WAIT_POLICY !== undefined ||
-    env.GOMP_SPINCOUNT !== undefined ||
-    env.KMP_BLOCKTIME !== undefined
-  ) {
-    return;
-  }
-  env.OMP_WAIT_POLICY = 'PASSIVE';
-}
-
 /** Loads the addon once; returns the Error (never throws) when it is missing or unusable. */
 export function loadAddon(): NativeAddon | Error {
   if (cached !== undefined) return cached;
-  // heed threads OpenBLAS GEMMs itself (one single-threaded OpenBLAS call per OpenMP thread;
-  // see native/gemm.c). OpenBLAS reads this when the addon pulls it in; without it, OpenBLAS
+  // heed threads OpenBLAS GEMMs itself (one single-threaded OpenBLAS call per piece on heed's
+  // thread pool; see native/gemm.c). OpenBLAS reads this when the addon pulls it in; without it, OpenBLAS
   // starts its own thread pool, whose busy-waiting steals a core from heed's threads.
   process.env.OPENBLAS_NUM_THREADS ??= '1';
-  setOpenMpWaitDefault(process.env);
   try {
     const mod: unknown = createRequire(import.meta.url)(ADDON_PATH);
     cached = isNativeAddon(mod)
