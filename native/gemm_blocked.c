@@ -10,10 +10,10 @@
  *         for each MR-row A micro-panel (stays in L1 across the loop below)
  *           for each NR-column B micro-panel: micro-kernel updates one MR×NR tile of C
  *
- * Threads take independent pieces of C (pool.c): column ranges of whole NR panels, or row ranges
- * of whole MR panels when C is too narrow to share. Each piece packs its own blocks, so no thread
- * ever waits for another: a piece costs the packing of the operand it shares with the others
- * (A for column pieces), a small price next to waiting for a descheduled teammate.
+ * Threads take independent pieces of C (pool.c): column ranges of whole NR panels when C is at
+ * least as wide as tall, else row ranges of whole MR panels. Each piece packs its own blocks, so
+ * no thread ever waits for another: a piece repacks the operand it shares with the others (A for
+ * column pieces, B for row pieces), so the split goes across the dimension that duplicates less.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -103,7 +103,7 @@ int heed_gemm_blocked(const heed_gemm_problem *P, int threads) {
   int nt = threads < 1 ? 1 : threads;
   const int64_t tiles_m = ceil_div(P->m, HEED_MR), tiles_n = ceil_div(P->n, HEED_NR);
   /* Splitting N keeps each piece's B private; it needs a couple of B panels per thread. */
-  const int split_n = tiles_n >= 2 * (int64_t)nt;
+  const int split_n = tiles_n >= 2 * (int64_t)nt && (P->n >= P->m || tiles_m < nt);
   const int64_t units = split_n ? tiles_n : tiles_m;
   if (units < nt) nt = (int)units;
   if (nt <= 1) return blocked_serial(P);

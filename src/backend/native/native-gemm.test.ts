@@ -49,6 +49,9 @@ describe('native backend: gemm', { skip }, () => {
           checkGemm({ m: 33, n: 700, k: 17, transA, transB, alpha: 2 }, label);
           checkGemm({ m: 300, n: 257, k: 129, transA, transB, alpha: -1, beta: 0.25 }, label);
         }
+        // Threaded, split by rows (C taller than wide) and by columns.
+        checkGemm({ m: 1001, n: 97, k: 70, transA: true, transB: true, beta: 1 }, label);
+        checkGemm({ m: 97, n: 1001, k: 70, transA: true, beta: 1 }, label);
         checkGemm({ m: 2100, n: 5, k: 3 }, label);
         checkGemm({ m: 5, n: 3, k: 2100, transB: true }, label);
       });
