@@ -25,9 +25,9 @@
  * gradient G_W when given: dS = P ∘ (dP + G_W − D) with D = rowsum(dO ∘ O) + rowsum(P ∘ G_W).
  *
  * Every tile product runs on the packed GEMM micro-kernel (gemm_kernel_*.c: AVX-512, AVX2 or
- * portable C); the row work (max, exp, sums; attention_rows.h) is written as lane-parallel loops
- * around a branch-free exp so it vectorises at the same width. A row with no allowed key gets output 0,
- * L = −inf and zero gradients; it never produces NaN.
+ * portable C); the row work (max, exp, sums; attention_rows.h) is written as lane-parallel
+ * loops around a branch-free exp so it vectorises at the same width. A row with no allowed key
+ * gets output 0, L = −inf and zero gradients; it never produces NaN.
  */
 #include <math.h>
 #include <stdlib.h>
