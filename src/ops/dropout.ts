@@ -22,7 +22,7 @@ export function dropout(
   if (!training || p === 0) return x;
   const scale = 1 / (1 - p);
   const m = allocateUninit(x.dtype, x.size);
-  for (let i = 0; i < m.length; i++) m[i] = generator.uniform() < p ? 0 : scale;
+  generator.fillMask(m, p, scale);
   const mask = new Tensor(m, x.shape);
   const be = backendFor(x.dtype);
   const out = allocateUninit(x.dtype, x.size);

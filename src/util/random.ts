@@ -66,6 +66,38 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * out[i] = (uniform() < p ? 0 : keep) for every i, drawing exactly the numbers that many
+   * uniform() calls would (so masks and the stream after them match the one-at-a-time loop),
+   * with the state in locals: dropout masks are the generator's hottest use.
+   */
+  fillMask(out: Float32Array | Float64Array, p: number, keep: number): void {
+    // uniform() < p  ⇔  u32 / 2³² < p  ⇔  u32 < p·2³² (both sides exact in double). The state
+    // stays in int32 locals (the same bits as nextU32's unsigned ones), which V8 keeps in
+    // registers; only the comparison reads the result as unsigned.
+    const cut = p * 0x100000000;
+    let s0 = this.s[0] | 0;
+    let s1 = this.s[1] | 0;
+    let s2 = this.s[2] | 0;
+    let s3 = this.s[3] | 0;
+    for (let i = 0; i < out.length; i++) {
+      const r = Math.imul(s1, 5);
+      const result = Math.imul((r << 7) | (r >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = result >>> 0 < cut ? 0 : keep;
+    }
+    this.s[0] = s0;
+    this.s[1] = s1;
+    this.s[2] = s2;
+    this.s[3] = s3;
+  }
+
   /** Integer uniform in [0, n). */
   int(n: number): number {
     return Math.floor(this.uniform() * n);
