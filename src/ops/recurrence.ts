@@ -341,13 +341,7 @@ export function timeMajor(
   w: number,
   dtype: DType,
 ): FloatArray {
-  const out = allocate(dtype, x.length);
-  be.copy(
-    [steps, batch, w],
-    { data: x, offset: 0, strides: [w, steps * w, 1] },
-    { data: out, offset: 0, strides: [batch * w, w, 1] },
-  );
-  return out;
+  return swapLeading(be, x, batch, steps, w, dtype);
 }
 
 /** [T, B, W] → a fresh [B, T, W]. */
@@ -359,11 +353,16 @@ export function batchMajor(
   w: number,
   dtype: DType,
 ): FloatArray {
+  return swapLeading(be, x, steps, batch, w, dtype);
+}
+
+/** [A, B, W] → a fresh [B, A, W]. */
+function swapLeading(be: Backend, x: FloatArray, a: number, b: number, w: number, dtype: DType): FloatArray {
   const out = allocate(dtype, x.length);
   be.copy(
-    [batch, steps, w],
-    { data: x, offset: 0, strides: [w, batch * w, 1] },
-    { data: out, offset: 0, strides: [steps * w, w, 1] },
+    [b, a, w],
+    { data: x, offset: 0, strides: [w, b * w, 1] },
+    { data: out, offset: 0, strides: [a * w, w, 1] },
   );
   return out;
 }
