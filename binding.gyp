@@ -11,6 +11,8 @@
         "native/addon_elementwise.c",
         "native/addon_rows.c",
         "native/addon_attention.c",
+        "native/addon_additive.c",
+        "native/additive.c",
         "native/attention.c",
         "native/attention_pack.c",
         "native/napi_args.c",

@@ -28,6 +28,9 @@ napi_value heed_js_lstm_cell_forward(napi_env env, napi_callback_info info);
 napi_value heed_js_lstm_cell_backward(napi_env env, napi_callback_info info);
 napi_value heed_js_gru_cell_forward(napi_env env, napi_callback_info info);
 napi_value heed_js_gru_cell_backward(napi_env env, napi_callback_info info);
+/* addon_additive.c */
+napi_value heed_js_additive_scores(napi_env env, napi_callback_info info);
+napi_value heed_js_additive_scores_backward(napi_env env, napi_callback_info info);
 /* addon_optim.c */
 napi_value heed_js_sgd_step(napi_env env, napi_callback_info info);
 napi_value heed_js_adam_step(napi_env env, napi_callback_info info);

@@ -62,6 +62,15 @@ int heed_threads_for(int64_t work);
  * (roughly elements touched times a per-element cost) is large enough. */
 void heed_parallel_for(int64_t n, int64_t work, heed_range_fn fn, void *ctx);
 
+/* ---- additive.c: fused additive (Bahdanau) attention scores ---- */
+/* scores [B, Tq, Tk] = Σₐ v[a]·tanh(q[b, i, a] + k[b, j, a]); q [B, Tq, A], k [B, Tk, A]. */
+void heed_additive_scores(const float *q, const float *k, const float *v, int64_t batch,
+                          int64_t tq, int64_t tk, int64_t dim, float *scores);
+/* Adds the gradients of heed_additive_scores for g = ∂L/∂scores into dq, dk and dv. */
+int heed_additive_scores_backward(const float *q, const float *k, const float *v, const float *g,
+                                  int64_t batch, int64_t tq, int64_t tk, int64_t dim, float *dq,
+                                  float *dk, float *dv);
+
 /* ---- gemm.c ---- */
 typedef struct {
   int64_t batch, m, n, k;

@@ -341,6 +341,43 @@ export interface Backend {
   ): void;
 
   /**
+   * Additive (Bahdanau) attention scores, fused: for every batch b, query i and key j,
+   *   scores[b, i, j] = Σₐ v[a]·tanh(q[b, i, a] + k[b, j, a])
+   * with q [B, Tq, A] (the projected queries W₁q), k [B, Tk, A] (the projected keys W₂k + b)
+   * and v [A]; scores [B, Tq, Tk] is overwritten. The [B, Tq, Tk, A] energies are never stored.
+   */
+  additiveScores(
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    batch: number,
+    tq: number,
+    tk: number,
+    dim: number,
+    scores: FloatArray,
+  ): void;
+
+  /**
+   * Gradient of {@link Backend.additiveScores} given g = ∂L/∂scores [B, Tq, Tk], recomputing each
+   * energy t = tanh(q[b, i] + k[b, j]): with e = g[b, i, j]·v ⊙ (1 − t²), ADDS
+   *   dq[b, i] += Σⱼ e,  dk[b, j] += Σᵢ e,  dv += Σ_{b,i,j} g[b, i, j]·t
+   * into dq [B, Tq, A], dk [B, Tk, A] and dv [A] (callers accumulating over steps pass theirs).
+   */
+  additiveScoresBackward(
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    g: FloatArray,
+    batch: number,
+    tq: number,
+    tk: number,
+    dim: number,
+    dq: FloatArray,
+    dk: FloatArray,
+    dv: FloatArray,
+  ): void;
+
+  /**
    * Layer normalisation (Ba et al. 2016) of x viewed as [rows, cols], each row over its cols:
    *   μ = Σⱼ xⱼ / D,  σ² = Σⱼ (xⱼ − μ)² / D (biased),  r = 1/√(σ² + ε),  y = (x − μ)·r ⊙ γ + β
    * with γ = `weight` and β = `bias` [cols] (null: 1 and 0). Writes y [rows, cols] and the

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend.js';
+import { additiveScoresBackwardJs, additiveScoresJs } from './additive.js';
 import { attentionBackwardJs, attentionForwardJs } from './attention.js';
 import { copyJs, gatherRowsJs, scatterAddRowsJs } from './copy.js';
 import { binaryJs, unaryBackwardJs, unaryJs, whereJs } from './elementwise.js';
@@ -31,6 +32,8 @@ export function createJsBackend(): Backend {
     lstmCellBackward: lstmCellBackwardJs,
     gruCellForward: gruCellForwardJs,
     gruCellBackward: gruCellBackwardJs,
+    additiveScores: additiveScoresJs,
+    additiveScoresBackward: additiveScoresBackwardJs,
     layerNormForward: layerNormForwardJs,
     layerNormBackward: layerNormBackwardJs,
     sgdStep: sgdStepJs,

@@ -122,6 +122,29 @@ export interface NativeAddon {
     batch: number,
     hidden: number,
   ): void;
+  additiveScores(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    scores: Float32Array,
+    batch: number,
+    tq: number,
+    tk: number,
+    dim: number,
+  ): void;
+  additiveScoresBackward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    batch: number,
+    tq: number,
+    tk: number,
+    dim: number,
+  ): void;
   /** params: [lr, momentum, dampening, weightDecay, maximize, nesterov, firstStep] (flags 0/1) */
   sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array | null, params: Float64Array): void;
   /** params: [step, lr, beta1, beta2, eps, weightDecay, maximize, decoupled] (flags 0/1) */
@@ -192,6 +215,8 @@ const FUNCTIONS = [
   'lstmCellBackward',
   'gruCellForward',
   'gruCellBackward',
+  'additiveScores',
+  'additiveScoresBackward',
   'sgdStep',
   'adamStep',
   'normPow',

@@ -320,6 +320,37 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       );
     },
 
+    additiveScores(q, k, v, batch, tq, tk, dim, scores) {
+      const K = 'additiveScores';
+      addon.additiveScores(
+        f32(q, K, 'q'),
+        f32(k, K, 'k'),
+        f32(v, K, 'v'),
+        f32(scores, K, 'scores'),
+        batch,
+        tq,
+        tk,
+        dim,
+      );
+    },
+
+    additiveScoresBackward(q, k, v, g, batch, tq, tk, dim, dq, dk, dv) {
+      const K = 'additiveScoresBackward';
+      addon.additiveScoresBackward(
+        f32(q, K, 'q'),
+        f32(k, K, 'k'),
+        f32(v, K, 'v'),
+        f32(g, K, 'g'),
+        f32(dq, K, 'dq'),
+        f32(dk, K, 'dk'),
+        f32(dv, K, 'dv'),
+        batch,
+        tq,
+        tk,
+        dim,
+      );
+    },
+
     sgdStep(p, g, buf, h) {
       const K = 'sgdStep';
       const q = sgdParams;

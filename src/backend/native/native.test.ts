@@ -365,6 +365,15 @@ describe('native backend: kernels', { skip }, () => {
       assert.throws(() => ad.softmax(f, 5, 4, f, false), /heed native softmax: 'x' needs 20/);
       assert.throws(() => ad.reduce(0, f, 2, 3, 4, f, null), /heed native reduce: 'x' needs 24/);
       assert.throws(() => Reflect.apply(ad.softmax, ad, [f, 4, 4, f, 1]), /'log' must be a boolean/);
+      assert.throws(
+        () => ad.additiveScores(f, f, new Float32Array(4), f, 2, 2, 2, 5),
+        /heed native additiveScores: 'q' needs 20 elements/,
+      );
+      assert.throws(
+        () => ad.additiveScoresBackward(f, f, f, f, f, f, new Float32Array(2), 1, 2, 2, 4),
+        /heed native additiveScoresBackward: 'dv' needs 4 elements/,
+      );
+      assert.throws(() => ad.additiveScores(f, f, f, f, 1, -1, 1, 1), /heed native additiveScores: 'tq'/);
       assert.throws(() => setNativeThreads(0), /heed native setThreads/);
       assert.throws(() => Reflect.apply(ad.setGemm, ad, ['mkl']), /heed native setGemm/);
     });
