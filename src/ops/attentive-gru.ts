@@ -27,7 +27,8 @@ import { batchMajor, broadcastRows, timeMajor } from './recurrence.js';
  * - the contexts c = α·values are one batched GEMM after the loop, as are their gradients;
  * - every weight gradient is one GEMM over all steps (dW_hh = Σ_t dz_tᵀ·s_{t−1}, likewise W₁, W_c).
  * Per step there remain the state's two products (s·W₁ᵀ, s·W_hhᵀ, and their transposes backward),
- * the scores, the softmax and the cell.
+ * the scores, the softmax and the cell. Additive scores run fused (Backend.additiveScores): the
+ * [B, Ts, A] energies of a step are never stored, and the backward recomputes them.
  */
 
 /** How a decoder state is compared with the keys. */
@@ -115,17 +116,14 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
   const hs = allocate(dtype, (steps + 1) * bh); // s_0 … s_Tt, time-major
   hs.set(data(inp.h0));
   const alphas = allocate(dtype, steps * bs); // [Tt, B, Ts]
-  const tanhs = additive === null ? null : allocate(dtype, steps * bs * keyDim); // [Tt, B, Ts, A]
-  const q = additive === null ? null : allocate(dtype, batch * keyDim);
+  const qs = additive === null ? null : allocate(dtype, steps * batch * keyDim); // W₁s per step [Tt, B, A]
   for (let t = 0; t < steps; t++) {
     const s = at(hs, t, bh);
     const alpha = at(alphas, t, bs);
-    if (tanhs !== null && q !== null && wQ !== null && v !== null) {
-      const th = at(tanhs, t, bs * keyDim);
+    if (qs !== null && wQ !== null && v !== null) {
+      const q = at(qs, t, batch * keyDim);
       gemmAt(be, s, 0, wQ, 0, q, 0, batch, keyDim, hidden, false, true, 0); // W₁s [B, A]
-      be.binary('add', keys, [batch, srcLen, keyDim], q, [batch, 1, keyDim], th, [batch, srcLen, keyDim]);
-      be.unary('tanh', th, th);
-      gemmAt(be, th, 0, v, 0, alpha, 0, bs, 1, keyDim, false, true, 0); // v·tanh(…) [B·Ts]
+      be.additiveScores(q, keys, v, batch, 1, srcLen, keyDim, alpha); // v·tanh(W₁s + keys) [B, Ts]
     } else {
       batchedGemm(
         be,
@@ -247,7 +245,6 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
     const dScores = additive === null ? allocate(dtype, steps * bs) : null; // dot: kept for dKeys
     const dKeys = allocate(dtype, bs * keyDim);
     const dv = additive === null ? null : allocate(dtype, keyDim);
-    const dT = additive === null ? null : allocate(dtype, bs * keyDim);
     const de = allocate(dtype, bs);
     for (let t = steps - 1; t >= 0; t--) {
       const s = at(hs, t, bh);
@@ -278,14 +275,22 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
         1,
       );
       be.softmaxBackward(at(alphas, t, bs), de, batch, srcLen, de, false);
-      if (dT !== null && dq !== null && dv !== null && tanhs !== null && wQ !== null && v !== null) {
-        const th = at(tanhs, t, bs * keyDim);
-        gemmAt(be, de, 0, v, 0, dT, 0, bs, keyDim, 1, false, false, 0); // de ⊗ v
-        be.unaryBackward('tanh', th, th, dT, dT);
-        be.binary('add', dKeys, [bs * keyDim], dT, [bs * keyDim], dKeys, [bs * keyDim]);
-        gemmAt(be, de, 0, th, 0, dv, 0, 1, keyDim, bs, true, false, 1); // dv += deᵀ·tanh
+      if (dq !== null && dv !== null && qs !== null && wQ !== null && v !== null) {
+        // dW₁s_t = Σ_s e, dKeys += e, dv += Σ de·tanh, with e = de·v ⊙ (1 − tanh²).
         const dqT = at(dq, t, batch * keyDim);
-        be.reduce('sum', dT, batch, srcLen, keyDim, dqT);
+        be.additiveScoresBackward(
+          at(qs, t, batch * keyDim),
+          keys,
+          v,
+          de,
+          batch,
+          1,
+          srcLen,
+          keyDim,
+          dqT,
+          dKeys,
+          dv,
+        );
         gemmAt(be, dqT, 0, wQ, 0, target, 0, batch, hidden, keyDim, false, false, 1);
       } else if (dScores !== null) {
         at(dScores, t, bs).set(de);

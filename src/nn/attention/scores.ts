@@ -1,7 +1,7 @@
-import { add, mul } from '../../ops/binary.js';
+import { additiveScore } from '../../ops/additive-score.js';
+import { mul } from '../../ops/binary.js';
 import { matmul } from '../../ops/matmul.js';
-import { squeeze, unsqueeze } from '../../ops/shape.js';
-import { tanh } from '../../ops/unary.js';
+import { reshape } from '../../ops/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../../util/errors.js';
 import { type InitOptions, linearInitBound, uniformParam } from '../init.js';
@@ -103,8 +103,9 @@ export class GeneralScore extends Module implements Scorer {
  *   queryProj: W₁, Linear(Dq → A), no bias
  *   keyProj:   W₂, Linear(Dk → A), with the one bias of the sum
  *   energy:    v,  Linear(A → 1), no bias
- * W₂k is computed once per key and W₁q once per query; every pair is then one broadcast add,
- * [B, Tq, 1, A] + [B, 1, Tk, A] → [B, Tq, Tk, A], rather than Tq·Tk concatenations.
+ * W₂k is computed once per key and W₁q once per query; every pair then meets in one fused op
+ * (additiveScore: v·tanh(W₁q + W₂k) without storing the [B, Tq, Tk, A] energies), rather than
+ * Tq·Tk concatenations.
  */
 export class AdditiveScore extends Module implements Scorer {
   readonly queryProj: Linear;
@@ -137,10 +138,8 @@ export class AdditiveScore extends Module implements Scorer {
         `${name}: query ${fmtShape(query.shape)} must end in ${this.queryDim} and projected keys ${fmtShape(projectedKeys.shape)} in ${this.attnDim}`,
       );
     }
-    const wq = unsqueeze(this.queryProj.forward(query), 2); // [B, Tq, 1, A]
-    const wk = unsqueeze(projectedKeys, 1); // [B, 1, Tk, A]
-    const e = tanh(add(wq, wk)); // [B, Tq, Tk, A]
-    return squeeze(this.energy.forward(e), 3); // [B, Tq, Tk]
+    const v = reshape(this.energy.weight, [this.attnDim]);
+    return additiveScore(this.queryProj.forward(query), projectedKeys, v); // [B, Tq, Tk]
   }
 
   /** query [B, Tq, Dq], keys [B, Tk, Dk] → scores [B, Tq, Tk]. */
