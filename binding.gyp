@@ -22,6 +22,7 @@
         "native/walk.c",
         "native/gemm.c",
         "native/gemm_blocked.c",
+        "native/gemm_packed_weight.c",
         "native/gemm_pack.c",
         "native/gemm_kernel_avx512.c",
         "native/gemm_kernel_avx2.c",

@@ -68,6 +68,68 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* n and k of a packed weight from argv[0], argv[1], with the packed size they need. */
+static bool packed_dims(napi_env env, const char *K, const napi_value *argv, int64_t *n,
+                        int64_t *k, int64_t *floats) {
+  if (!heed_get_int(env, K, argv[0], "n", 0, HEED_MAX_DIM, n) ||
+      !heed_get_int(env, K, argv[1], "k", 0, HEED_MAX_DIM, k))
+    return false;
+  *floats = heed_packed_weight_floats(*n, *k);
+  return true;
+}
+
+static bool get_f32_fits(napi_env env, const char *K, napi_value v, const char *name, int64_t need,
+                         float **data) {
+  int64_t len;
+  return heed_get_f32(env, K, v, name, data, &len) && heed_check_fits(env, K, name, need, len);
+}
+
+/* packedWeightSize(n, k): the floats packWeight writes. */
+static napi_value js_packed_weight_size(napi_env env, napi_callback_info info) {
+  const char *K = "packedWeightSize";
+  napi_value argv[2], result;
+  int64_t n, k, floats;
+  if (!heed_get_args(env, info, K, 2, argv) || !packed_dims(env, K, argv, &n, &k, &floats))
+    return NULL;
+  if (napi_create_double(env, (double)floats, &result) != napi_ok) return NULL;
+  return result;
+}
+
+/* packWeight(n, k, w, trans, packed) */
+static napi_value js_pack_weight(napi_env env, napi_callback_info info) {
+  const char *K = "packWeight";
+  napi_value argv[5];
+  int64_t n, k, floats;
+  float *w, *packed;
+  bool trans;
+  if (!heed_get_args(env, info, K, 5, argv) || !packed_dims(env, K, argv, &n, &k, &floats) ||
+      !get_f32_fits(env, K, argv[2], "w", n * k, &w) ||
+      !heed_get_bool(env, K, argv[3], "trans", &trans) ||
+      !get_f32_fits(env, K, argv[4], "packed", floats, &packed))
+    return NULL;
+  heed_pack_weight(w, n, k, trans, packed);
+  return NULL;
+}
+
+/* gemmPackedWeight(n, k, x, rows, packed, y, beta) */
+static napi_value js_gemm_packed_weight(napi_env env, napi_callback_info info) {
+  const char *K = "gemmPackedWeight";
+  napi_value argv[7];
+  int64_t n, k, floats, rows;
+  float *x, *packed, *y;
+  double beta;
+  if (!heed_get_args(env, info, K, 7, argv) || !packed_dims(env, K, argv, &n, &k, &floats) ||
+      !heed_get_int(env, K, argv[3], "rows", 0, HEED_MAX_DIM, &rows) ||
+      !get_f32_fits(env, K, argv[2], "x", rows * k, &x) ||
+      !get_f32_fits(env, K, argv[4], "packed", floats, &packed) ||
+      !get_f32_fits(env, K, argv[5], "y", rows * n, &y) ||
+      !heed_get_number(env, K, argv[6], "beta", &beta))
+    return NULL;
+  if (heed_gemm_packed_weight(x, rows, packed, n, k, y, (float)beta) != HEED_OK)
+    napi_throw_error(env, NULL, "heed native gemmPackedWeight: out of memory");
+  return NULL;
+}
+
 static bool set_prop(napi_env env, napi_value obj, const char *key, napi_value value) {
   return napi_set_named_property(env, obj, key, value) == napi_ok;
 }
@@ -155,6 +217,9 @@ NAPI_MODULE_INIT() {
     heed_config_init();
   const napi_property_descriptor props[] = {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packedWeightSize", NULL, js_packed_weight_size, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"packWeight", NULL, js_pack_weight, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gemmPackedWeight", NULL, js_gemm_packed_weight, NULL, NULL, NULL, napi_enumerable, NULL},
       {"binary", NULL, heed_js_binary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unary", NULL, heed_js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unaryBackward", NULL, heed_js_unary_backward, NULL, NULL, NULL, napi_enumerable, NULL},

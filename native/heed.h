@@ -71,6 +71,15 @@ int heed_additive_scores_backward(const float *q, const float *k, const float *v
                                   int64_t batch, int64_t tq, int64_t tk, int64_t dim, float *dq,
                                   float *dk, float *dv);
 
+/* ---- gemm_packed_weight.c: products with a weight packed once ---- */
+/* Floats of op(W) [n, k] packed by heed_pack_weight. */
+int64_t heed_packed_weight_floats(int64_t n, int64_t k);
+/* Packs op(W) [n, k]: W stored [n, k], or [k, n] when trans. */
+void heed_pack_weight(const float *w, int64_t n, int64_t k, int trans, float *packed);
+/* y [rows, n] = beta·y + x [rows, k]·op(W)ᵀ; returns HEED_OK or HEED_ENOMEM. */
+int heed_gemm_packed_weight(const float *x, int64_t rows, const float *packed, int64_t n,
+                            int64_t k, float *y, float beta);
+
 /* ---- gemm.c ---- */
 typedef struct {
   int64_t batch, m, n, k;

@@ -179,6 +179,27 @@ export interface Backend {
   gemm(p: GemmParams): void;
 
   /**
+   * Floats {@link Backend.packWeight} writes for a weight op(W) [n, k]: a weight that meets a
+   * small operand in many products in a row (an RNN's W_hh, once per step) is packed once into
+   * the backend's own layout.
+   */
+  packedWeightSize(n: number, k: number): number;
+
+  /** Packs op(W) [n, k] of w, stored [n, k] (or [k, n] when `trans`), for gemmPackedWeight. */
+  packWeight(w: FloatArray, n: number, k: number, trans: boolean, packed: FloatArray): void;
+
+  /** y [rows, n] = beta·y + x [rows, k]·op(W)ᵀ, with op(W) packed by {@link Backend.packWeight}. */
+  gemmPackedWeight(
+    x: FloatArray,
+    rows: number,
+    packed: FloatArray,
+    n: number,
+    k: number,
+    y: FloatArray,
+    beta: number,
+  ): void;
+
+  /**
    * out[i] = op(a[ia], b[ib]) over `outShape`, where a and b are broadcast to `outShape` by NumPy
    * rules: `aShape` and `bShape` are already right-aligned and padded with 1s to outShape.length.
    */

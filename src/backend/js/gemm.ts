@@ -1,4 +1,4 @@
-import type { FloatArray, GemmParams } from '../backend.js';
+import type { Backend, FloatArray, GemmParams } from '../backend.js';
 
 /**
  * Reference batched GEMM in plain TypeScript. Loops are ordered i-p-j so the inner loop walks
@@ -52,3 +52,33 @@ function writeRow(
     }
   }
 }
+
+/** The js layout of a packed weight is op(W) itself, row-major [n, k]. */
+export const packedWeightSizeJs: Backend['packedWeightSize'] = (n, k) => n * k;
+
+export const packWeightJs: Backend['packWeight'] = (w, n, k, trans, packed) => {
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < k; p++) packed[i * k + p] = trans ? w[p * n + i] : w[i * k + p];
+};
+
+export const gemmPackedWeightJs: Backend['gemmPackedWeight'] = (x, rows, packed, n, k, y, beta) => {
+  gemmJs({
+    batch: 1,
+    m: rows,
+    n,
+    k,
+    transA: false,
+    transB: true,
+    alpha: 1,
+    beta,
+    a: x,
+    aOffset: 0,
+    strideA: 0,
+    b: packed,
+    bOffset: 0,
+    strideB: 0,
+    c: y,
+    cOffset: 0,
+    strideC: 0,
+  });
+};

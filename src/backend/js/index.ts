@@ -3,7 +3,7 @@ import { additiveScoresBackwardJs, additiveScoresJs } from './additive.js';
 import { attentionBackwardJs, attentionForwardJs } from './attention.js';
 import { copyJs, gatherRowsJs, scatterAddRowsJs } from './copy.js';
 import { binaryJs, unaryBackwardJs, unaryJs, whereJs } from './elementwise.js';
-import { gemmJs } from './gemm.js';
+import { gemmJs, gemmPackedWeightJs, packedWeightSizeJs, packWeightJs } from './gemm.js';
 import { layerNormBackwardJs, layerNormForwardJs } from './layer-norm.js';
 import { adamStepJs, normPowJs, sgdStepJs } from './optim.js';
 import { reduceJs } from './reduce.js';
@@ -15,6 +15,9 @@ export function createJsBackend(): Backend {
   return {
     name: 'js',
     gemm: gemmJs,
+    packedWeightSize: packedWeightSizeJs,
+    packWeight: packWeightJs,
+    gemmPackedWeight: gemmPackedWeightJs,
     binary: binaryJs,
     unary: unaryJs,
     unaryBackward: unaryBackwardJs,

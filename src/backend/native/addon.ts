@@ -27,6 +27,17 @@ export interface NativeAddonInfo {
 export interface NativeAddon {
   /** params: [batch, m, n, k, transA, transB, alpha, beta, aOffset, strideA, bOffset, strideB, cOffset, strideC] */
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
+  packedWeightSize(n: number, k: number): number;
+  packWeight(n: number, k: number, w: Float32Array, trans: boolean, packed: Float32Array): void;
+  gemmPackedWeight(
+    n: number,
+    k: number,
+    x: Float32Array,
+    rows: number,
+    packed: Float32Array,
+    y: Float32Array,
+    beta: number,
+  ): void;
   /** meta: [ndim, outShape..., aShape..., bShape...] */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, meta: Float64Array): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
@@ -198,6 +209,9 @@ export interface NativeAddon {
 
 const FUNCTIONS = [
   'gemm',
+  'packedWeightSize',
+  'packWeight',
+  'gemmPackedWeight',
   'binary',
   'unary',
   'unaryBackward',

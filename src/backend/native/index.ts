@@ -134,6 +134,20 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.gemm(f32(p.a, 'gemm', 'a'), f32(p.b, 'gemm', 'b'), f32(p.c, 'gemm', 'c'), q);
     },
 
+    packedWeightSize(n, k) {
+      return addon.packedWeightSize(n, k);
+    },
+
+    packWeight(w, n, k, trans, packed) {
+      const K = 'packWeight';
+      addon.packWeight(n, k, f32(w, K, 'w'), trans, f32(packed, K, 'packed'));
+    },
+
+    gemmPackedWeight(x, rows, packed, n, k, y, beta) {
+      const K = 'gemmPackedWeight';
+      addon.gemmPackedWeight(n, k, f32(x, K, 'x'), rows, f32(packed, K, 'packed'), f32(y, K, 'y'), beta);
+    },
+
     binary(op, a, aShape, b, bShape, out, outShape) {
       const nd = outShape.length;
       const m = metaFor(1 + 3 * nd);

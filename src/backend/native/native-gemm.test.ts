@@ -8,9 +8,11 @@ import { describe, it } from 'node:test';
 import type { GemmParams } from '../backend.js';
 import { nativeInfo, setNativeGemm } from './index.js';
 import {
+  assertClose,
   checkGemm,
   forEachGemm,
   gemmKinds,
+  js,
   loaded,
   native,
   ODD,
@@ -65,6 +67,48 @@ describe('native backend: gemm', { skip }, () => {
         checkGemm({ m: 64, n: 64, k: 64, batch: 6, transB: true }, label);
         checkGemm({ m: 20, n: 20, k: 20, batch: 4, strideC: 500, beta: 1 }, label);
       });
+    });
+
+    it('products with a packed weight match js (odd sizes, both layouts, k > KC, threaded)', () => {
+      for (const [rows, n, k] of [
+        [1, 1, 1],
+        [5, 13, 17],
+        [32, 15, 7],
+        [33, 768, 256],
+        [32, 256, 768],
+        [70, 29, 400],
+      ]) {
+        for (const trans of [false, true]) {
+          for (const beta of [0, 1, 0.5]) {
+            const w = randomArray(n * k);
+            const x = randomArray(rows * k);
+            const y = randomArray(rows * n);
+            const packedJs = new Float32Array(js.packedWeightSize(n, k));
+            const packed = new Float32Array(native().packedWeightSize(n, k));
+            js.packWeight(w, n, k, trans, packedJs);
+            native().packWeight(w, n, k, trans, packed);
+            const expected = y.slice();
+            const actual = y.slice();
+            js.gemmPackedWeight(x, rows, packedJs, n, k, expected, beta);
+            native().gemmPackedWeight(x, rows, packed, n, k, actual, beta);
+            assertClose(
+              actual,
+              expected,
+              `rows ${rows}, n ${n}, k ${k}, trans ${trans}, beta ${beta}`,
+              1e-4,
+              1e-4,
+            );
+          }
+        }
+      }
+      // beta 0 overwrites (a NaN in y does not survive); k = 0 gives beta·y.
+      const y = new Float32Array([Number.NaN, 1, 2, 3]);
+      const packed = new Float32Array(native().packedWeightSize(2, 3));
+      native().packWeight(new Float32Array(6).fill(1), 2, 3, false, packed);
+      native().gemmPackedWeight(new Float32Array(6).fill(1), 2, packed, 2, 3, y, 0);
+      assert.deepEqual(Array.from(y), [3, 3, 3, 3]);
+      native().gemmPackedWeight(new Float32Array(0), 2, packed, 2, 0, y, 0.5);
+      assert.deepEqual(Array.from(y), [1.5, 1.5, 1.5, 1.5]);
     });
 
     it('accumulates in order when strideC = 0', () => {

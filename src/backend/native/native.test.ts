@@ -374,6 +374,21 @@ describe('native backend: kernels', { skip }, () => {
         /heed native additiveScoresBackward: 'dv' needs 4 elements/,
       );
       assert.throws(() => ad.additiveScores(f, f, f, f, 1, -1, 1, 1), /heed native additiveScores: 'tq'/);
+      assert.throws(() => ad.packWeight(4, 5, f, false, f), /heed native packWeight: 'w' needs 20 elements/);
+      assert.throws(
+        () =>
+          ad.gemmPackedWeight(
+            4,
+            4,
+            f,
+            2,
+            new Float32Array(ad.packedWeightSize(4, 4)),
+            new Float32Array(7),
+            0,
+          ),
+        /heed native gemmPackedWeight: 'y' needs 8 elements/,
+      );
+      assert.throws(() => ad.packedWeightSize(-1, 2), /heed native packedWeightSize: 'n'/);
       assert.throws(() => setNativeThreads(0), /heed native setThreads/);
       assert.throws(() => Reflect.apply(ad.setGemm, ad, ['mkl']), /heed native setGemm/);
     });
