@@ -4,7 +4,7 @@ import type { Mask } from '../tensor/mask.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
-import { gemmAt } from './gemm-call.js';
+import { gemmAt, PackedWeight } from './gemm-call.js';
 import { attachOutputs } from './multi-output.js';
 import { batchMajor, broadcastRows, timeMajor } from './recurrence.js';
 
@@ -103,6 +103,9 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
   const wHh = data(inp.weightHh);
   const bHh = inp.biasHh === null ? null : data(inp.biasHh);
   const wQ = additive === null ? null : data(additive.queryWeight);
+  // Both are met by the state at every step: packed once (forward, and transposed for backward).
+  const packedHh = new PackedWeight(be, wHh, width, hidden);
+  const packedQ = wQ === null ? null : new PackedWeight(be, wQ, keyDim, hidden);
   const v = additive === null ? null : data(additive.energy);
   const masked = maskedIndices(inp.mask, batch, srcLen);
 
@@ -120,9 +123,9 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
   for (let t = 0; t < steps; t++) {
     const s = at(hs, t, bh);
     const alpha = at(alphas, t, bs);
-    if (qs !== null && wQ !== null && v !== null) {
+    if (qs !== null && packedQ !== null && v !== null) {
       const q = at(qs, t, batch * keyDim);
-      gemmAt(be, s, 0, wQ, 0, q, 0, batch, keyDim, hidden, false, true, 0); // W₁s [B, A]
+      packedQ.timesT(s, batch, q, 0); // W₁s [B, A]
       be.additiveScores(q, keys, v, batch, 1, srcLen, keyDim, alpha); // v·tanh(W₁s + keys) [B, Ts]
     } else {
       batchedGemm(
@@ -161,7 +164,7 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
       1,
       t * bw,
     );
-    gemmAt(be, s, 0, wHh, 0, hProj, t * bw, batch, width, hidden, false, true, bHh === null ? 0 : 1);
+    packedHh.timesT(s, batch, at(hProj, t, bw), bHh === null ? 0 : 1);
     be.gruCellForward(at(gx, t, bw), at(hProj, t, bw), s, batch, hidden, at(act, t, bw), at(hs, t + 1, bh));
   }
   const hiddenOut = batchMajor(be, hs.subarray(bh), batch, steps, hidden, dtype);
@@ -255,7 +258,7 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
       // dh is overwritten by its direct part dh ⊙ z (the kernel reads each value first).
       be.gruCellBackward(at(act, t, bw), at(hProj, t, bw), s, dh, batch, hidden, dGxT, dHpT, dh);
       be.binary('add', target, [batch, hidden], dh, [batch, hidden], target, [batch, hidden]);
-      gemmAt(be, dHpT, 0, wHh, 0, target, 0, batch, hidden, width, false, false, 1);
+      packedHh.times(dHpT, batch, target, 1);
       // dα_t = (given) + P_b·dgx_b; then through the softmax to the scores.
       de.set(at(dAlphaT, t, bs));
       batchedGemm(
@@ -275,7 +278,7 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
         1,
       );
       be.softmaxBackward(at(alphas, t, bs), de, batch, srcLen, de, false);
-      if (dq !== null && dv !== null && qs !== null && wQ !== null && v !== null) {
+      if (dq !== null && dv !== null && qs !== null && packedQ !== null && v !== null) {
         // dW₁s_t = Σ_s e, dKeys += e, dv += Σ de·tanh, with e = de·v ⊙ (1 − tanh²).
         const dqT = at(dq, t, batch * keyDim);
         be.additiveScoresBackward(
@@ -291,7 +294,7 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
           dKeys,
           dv,
         );
-        gemmAt(be, dqT, 0, wQ, 0, target, 0, batch, hidden, keyDim, false, false, 1);
+        packedQ.times(dqT, batch, target, 1);
       } else if (dScores !== null) {
         at(dScores, t, bs).set(de);
         batchedGemm(

@@ -3,7 +3,7 @@ import { backendFor } from '../backend/registry.js';
 import { allocate, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
-import { gemmAt } from './gemm-call.js';
+import { gemmAt, PackedWeight } from './gemm-call.js';
 import { attachOutputs } from './multi-output.js';
 import type { RnnActivation } from './rnn-step.js';
 
@@ -367,24 +367,27 @@ function swapLeading(be: Backend, x: FloatArray, a: number, b: number, w: number
   return out;
 }
 
-/** The recurrence's GEMMs against W_hh [G·H, H]. */
+/** The recurrence's GEMMs against W_hh [G·H, H], which is packed once for all the steps. */
 class StepGemm {
+  private readonly packed: PackedWeight;
+
   constructor(
     private readonly be: Backend,
     private readonly dims: Dims,
-    private readonly w: FloatArray,
-  ) {}
+    w: FloatArray,
+  ) {
+    this.packed = new PackedWeight(be, w, dims.width, dims.hidden);
+  }
 
   /** out[off…] (a [B, G·H] slice) = h·W_hhᵀ + beta·out[off…]. */
   hW(h: FloatArray, out: FloatArray, off: number, beta: number): void {
-    const { batch, hidden, width } = this.dims;
-    gemmAt(this.be, h, 0, this.w, 0, out, off, batch, width, hidden, false, true, beta);
+    const { batch, width } = this.dims;
+    this.packed.timesT(h, batch, out.subarray(off, off + batch * width), beta);
   }
 
   /** dh [B, H] += dz [B, G·H] · W_hh. */
   dzW(dz: FloatArray, dh: FloatArray): void {
-    const { batch, hidden, width } = this.dims;
-    gemmAt(this.be, dz, 0, this.w, 0, dh, 0, batch, hidden, width, false, false, 1);
+    this.packed.times(dz, this.dims.batch, dh, 1);
   }
 
   /**
