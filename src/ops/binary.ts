@@ -2,7 +2,7 @@ import { attach } from '../autograd/engine.js';
 import type { BinaryOp } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
 import { Mask } from '../tensor/mask.js';
-import { allocate, shapeSize, Tensor } from '../tensor/tensor.js';
+import { allocateUninit, shapeSize, Tensor } from '../tensor/tensor.js';
 import { asDType, broadcastShapes, padShape, promote, sumToShape } from './broadcast.js';
 import { full } from './creation.js';
 import { expand } from './shape.js';
@@ -23,7 +23,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const dtype = promote(a.dtype, b.dtype);
   const x = asDType(a, dtype);
   const y = asDType(b, dtype);
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocateUninit(dtype, shapeSize(shape));
   backendFor(dtype).binary(
     op,
     x.data,

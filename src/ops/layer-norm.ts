@@ -1,6 +1,6 @@
 import { attach } from '../autograd/engine.js';
 import { backendFor } from '../backend/registry.js';
-import { allocate, type DType, Tensor } from '../tensor/tensor.js';
+import { allocate, allocateUninit, type DType, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType } from './broadcast.js';
 
@@ -39,14 +39,14 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const xd = asDType(x, dtype).data;
   const wd = weight === null ? null : asDType(weight, dtype).data;
   const bd = bias === null ? null : asDType(bias, dtype).data;
-  const y = allocate(dtype, x.size);
+  const y = allocateUninit(dtype, x.size);
   const mean = allocate(dtype, rows);
   const rstd = allocate(dtype, rows);
   be.layerNormForward(xd, rows, cols, wd, bd, eps, y, mean, rstd);
 
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return attach(new Tensor(y, x.shape), op, inputs, (g) => {
-    const dx = allocate(dtype, x.size);
+    const dx = allocateUninit(dtype, x.size);
     const dw = weight?.requiresGrad ? allocate(dtype, cols) : null;
     const db = bias?.requiresGrad ? allocate(dtype, cols) : null;
     be.layerNormBackward(xd, asDType(g, dtype).data, mean, rstd, rows, cols, wd, dx, dw, db);

@@ -1,6 +1,6 @@
 import { attach } from '../autograd/engine.js';
 import { backendFor } from '../backend/registry.js';
-import { allocate, Tensor } from '../tensor/tensor.js';
+import { allocate, allocateUninit, Tensor } from '../tensor/tensor.js';
 import { fmtShape, ShapeError } from '../util/errors.js';
 import { asDType, promote } from './broadcast.js';
 import { gemm2d } from './gemm-call.js';
@@ -34,7 +34,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const rows = inF === 0 ? x.size : x.size / inF;
   const xd = asDType(x, dtype).data;
   const wd = asDType(weight, dtype).data;
-  const out = allocate(dtype, rows * outF);
+  const out = allocateUninit(dtype, rows * outF); // the bias rows, or beta 0, write all of it
   let beta = 0;
   if (bias !== null && rows > 0) {
     const b = { data: asDType(bias, dtype).data, offset: 0, strides: [0, 1] };
@@ -50,12 +50,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
-      const buf = allocate(dtype, rows * inF);
+      const buf = allocateUninit(dtype, rows * inF);
       gemm2d(be, gd, wd, buf, rows, inF, outF, false, false, 0); // [N, out] · [out, in]
       gx = asDType(new Tensor(buf, x.shape), x.dtype);
     }
     if (weight.requiresGrad) {
-      const buf = allocate(dtype, outF * inF);
+      const buf = allocateUninit(dtype, outF * inF);
       gemm2d(be, gd, xd, buf, outF, inF, rows, true, false, 0); // [N, out]ᵀ · [N, in]
       gw = asDType(new Tensor(buf, weight.shape), weight.dtype);
     }

@@ -1,10 +1,10 @@
 import { attach } from '../autograd/engine.js';
 import type { UnaryOp } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
-import { allocate, Tensor } from '../tensor/tensor.js';
+import { allocateUninit, Tensor } from '../tensor/tensor.js';
 
 function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
-  const out = allocate(x.dtype, x.size);
+  const out = allocateUninit(x.dtype, x.size);
   backendFor(x.dtype).unary(op, x.data, out);
   return new Tensor(out, x.shape);
 }
@@ -16,7 +16,7 @@ function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
 function unary(op: UnaryOp, x: Tensor): Tensor {
   const y = unaryRaw(op, x);
   return attach(y, op, [x], (g) => {
-    const out = allocate(g.dtype, g.size);
+    const out = allocateUninit(g.dtype, g.size);
     backendFor(g.dtype).unaryBackward(op, x.data, y.data, g.data, out);
     return [new Tensor(out, g.shape)];
   });
