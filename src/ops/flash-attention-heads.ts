@@ -1,7 +1,7 @@
 import { attach } from '../autograd/engine.js';
 import type { AttentionHeadLayout, AttentionParams } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
-import { allocate, Tensor } from '../tensor/tensor.js';
+import { allocate, allocateUninit, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType, promote } from './broadcast.js';
 import { attentionMaskLayout, type FlashAttentionOptions, keepsWeights } from './flash-attention.js';
@@ -143,13 +143,14 @@ function runHeads(
       out: { offset: 0, strideB: tq * ev, strideH: dv, strideT: ev },
     },
   };
-  const out = allocate(dtype, batch * tq * ev);
+  const out = allocateUninit(dtype, batch * tq * ev); // every row is written (0 when fully masked)
   const lse = allocate(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
   // Small problems keep their weights for the backward (see keepsWeights).
   const w = keepsWeights(bh, tq, tk) ? allocate(dtype, bh * tq * tk) : null;
   be.attentionForward(p, out, lse, w);
   return attach(new Tensor(out, [batch, tq, ev]), op, inputs, (g) => {
-    const grads = inputs.map((t) => allocate(dtype, t.size));
+    // The views tile each input, and the backward writes every row of dq, dk and dv.
+    const grads = inputs.map((t) => allocateUninit(dtype, t.size));
     be.attentionBackward(
       p,
       out,
