@@ -14,6 +14,8 @@
         "native/addon_additive.c",
         "native/additive.c",
         "native/attention.c",
+        "native/attention_tiles28.c",
+        "native/attention_tiles64.c",
         "native/attention_pack.c",
         "native/napi_args.c",
         "native/config.c",

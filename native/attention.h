@@ -64,6 +64,19 @@ int heed_attention_backward(const heed_attention_args *a, const float *out, cons
                             const float *dout, const float *weights, const float *gweights,
                             float *dq, float *dk, float *dv);
 
+/* The same, built with a given tile size (attention_tiles28.c, attention_tiles64.c); the two
+ * above pick one by the number of keys. */
+int heed_attention_forward_tiles28(const heed_attention_args *a, float *out, float *lse,
+                                   float *weights);
+int heed_attention_forward_tiles64(const heed_attention_args *a, float *out, float *lse,
+                                   float *weights);
+int heed_attention_backward_tiles28(const heed_attention_args *a, const float *out,
+                                    const float *lse, const float *dout, const float *weights,
+                                    const float *gweights, float *dq, float *dk, float *dv);
+int heed_attention_backward_tiles64(const heed_attention_args *a, const float *out,
+                                    const float *lse, const float *dout, const float *weights,
+                                    const float *gweights, float *dq, float *dk, float *dv);
+
 napi_value heed_js_attention_forward(napi_env env, napi_callback_info info);
 napi_value heed_js_attention_backward(napi_env env, napi_callback_info info);
 

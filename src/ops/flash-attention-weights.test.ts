@@ -114,6 +114,8 @@ describeEachBackend('flashAttentionWithWeights', (backend) => {
     ['Tq ≠ Tk, Dv ≠ D, explicit scale', { batch: [2], tq: 33, tk: 140, d: 16, dv: 24, scale: 0.3 }],
     ['shared keys and values (broadcast batch)', { batch: [3], kvBatch: [1], tq: 7, tk: 33, d: 8, dv: 8 }],
     ['key padding mask', { batch: [2, 2], tq: 9, tk: 130, d: 8, dv: 8, mask: randomMask([2, 1, 1, 130], 1) }],
+    // More than 256 keys: the kernels built with 64 × 64 tiles (native/attention.c).
+    ['long: causal, Tq < Tk', { batch: [2], tq: 70, tk: 270, d: 8, dv: 8, causal: true }],
     [
       '[Tq, Tk] mask, causal',
       { batch: [2, 2], tq: 9, tk: 9, d: 8, dv: 8, mask: randomMask([9, 9], 2), causal: true },

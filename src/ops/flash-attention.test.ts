@@ -111,6 +111,13 @@ describeEachBackend('flashAttention', (backend) => {
     ['Tq ≠ Tk, Dv ≠ D', { batch: [2], tq: 130, tk: 65, d: 16, dv: 24 }],
     ['explicit scale, Dv < D', { batch: [3], tq: 33, tk: 7, d: 64, dv: 8, scale: 0.3 }],
     ['shared keys and values (broadcast batch)', { batch: [3], kvBatch: [1], tq: 7, tk: 33, d: 8, dv: 8 }],
+    // More than 256 keys: the kernels built with 64 × 64 tiles (native/attention.c).
+    ['long: causal T = 300', { batch: [2], tq: 300, tk: 300, d: 8, dv: 8, causal: true }],
+    ['long: Tq ≠ Tk, Dv ≠ D', { batch: [1, 2], tq: 70, tk: 290, d: 16, dv: 8 }],
+    [
+      'long: key padding mask, causal',
+      { batch: [2], tq: 260, tk: 260, d: 8, dv: 8, mask: randomMask([2, 1, 260], 9), causal: true },
+    ],
   ];
   for (const [name, c] of cases) {
     it(`equals the composed attention forward and backward: ${name}`, () => fusedEqualsComposed(name, c, 11));
