@@ -29,7 +29,7 @@ static int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
 static _Thread_local float *t_ws = NULL;
 static _Thread_local size_t t_ws_floats = 0;
 
-static float *workspace(size_t floats) {
+float *heed_gemm_workspace(size_t floats) {
   if (floats <= t_ws_floats) return t_ws;
   free(t_ws);
   size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
@@ -45,7 +45,7 @@ static int blocked_serial(const heed_gemm_problem *P) {
   /* Round A's region up to a cache line so B's panels start 64-byte aligned. */
   const int64_t ap_stride = (ap_floats + 15) & ~(int64_t)15;
   const int64_t bp_floats = ceil_div(min64(P->n, HEED_NC), HEED_NR) * HEED_NR * kc_max;
-  float *ws = workspace((size_t)(ap_stride + bp_floats));
+  float *ws = heed_gemm_workspace((size_t)(ap_stride + bp_floats));
   if (ws == NULL) return HEED_ENOMEM;
   float *Ap = ws, *Bp = ws + ap_stride;
   for (int64_t ic = 0; ic < P->m; ic += HEED_MC) {

@@ -6,6 +6,7 @@
 #ifndef HEED_GEMM_BLOCKED_H
 #define HEED_GEMM_BLOCKED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -25,6 +26,11 @@ void heed_pack_a(int64_t rows, int64_t kc, const float *a, int64_t rs, int64_t c
 
 /* Packs a kc×nc slice of op(B) into NR-column micro-panels at Bp, zero-padding the last one. */
 void heed_pack_b(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *Bp);
+
+/* The calling thread's packing workspace of at least `floats` floats (64-byte aligned, grown as
+ * needed, kept for the thread's next call), or NULL when out of memory. One GEMM uses it at a
+ * time: its contents do not survive the next call. */
+float *heed_gemm_workspace(size_t floats);
 
 /* C = alpha·op(A)·op(B) + beta·C on up to `threads` threads; returns HEED_OK or HEED_ENOMEM. */
 int heed_gemm_blocked(const heed_gemm_problem *p, int threads);

@@ -14,8 +14,6 @@
  * Packed layout: k is cut into KC-wide slices; slice pc (the one starting at column pc) holds
  * every row of W in MR-row micro-panels, padded_rows(n)·kc floats from padded_rows(n)·pc.
  */
-#include <stdlib.h>
-
 #include "gemm_blocked.h"
 #include "gemm_kernel.h"
 #include "heed.h"
@@ -32,18 +30,6 @@ void heed_pack_weight(const float *w, int64_t n, int64_t k, int trans, float *pa
   const int64_t rs = trans ? 1 : k, cs = trans ? n : 1, np = padded_rows(n);
   for (int64_t pc = 0; pc < k; pc += HEED_KC)
     heed_pack_a(n, min64(HEED_KC, k - pc), w + pc * cs, rs, cs, packed + np * pc);
-}
-
-/* The packed xᵀ of the calling thread, grown as needed (64-byte aligned for the kernel). */
-static _Thread_local float *t_xp = NULL;
-static _Thread_local size_t t_xp_floats = 0;
-
-static float *x_buffer(size_t floats) {
-  if (floats <= t_xp_floats) return t_xp;
-  free(t_xp);
-  t_xp = aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63);
-  t_xp_floats = t_xp != NULL ? floats : 0;
-  return t_xp;
 }
 
 typedef struct {
@@ -97,7 +83,7 @@ int heed_gemm_packed_weight(const float *x, int64_t rows, const float *packed, i
     return HEED_OK;
   }
   const int64_t xpp = padded_cols(rows);
-  float *xp = x_buffer((size_t)(xpp * k));
+  float *xp = heed_gemm_workspace((size_t)(xpp * k)); /* xᵀ packed, read by every piece */
   if (xp == NULL) return HEED_ENOMEM;
   /* xᵀ as B: element (p, j) is x[j, p]. */
   for (int64_t pc = 0; pc < k; pc += HEED_KC)
