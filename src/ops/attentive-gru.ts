@@ -104,8 +104,8 @@ export function attentiveGru(inp: AttentiveGruInputs): AttentiveGruResult {
   const bHh = inp.biasHh === null ? null : data(inp.biasHh);
   const wQ = additive === null ? null : data(additive.queryWeight);
   // Both are met by the state at every step: packed once (forward, and transposed for backward).
-  const packedHh = new PackedWeight(be, wHh, width, hidden);
-  const packedQ = wQ === null ? null : new PackedWeight(be, wQ, keyDim, hidden);
+  const packedHh = new PackedWeight(be, wHh, width, hidden, steps);
+  const packedQ = wQ === null ? null : new PackedWeight(be, wQ, keyDim, hidden, steps);
   const v = additive === null ? null : data(additive.energy);
   const masked = maskedIndices(inp.mask, batch, srcLen);
 

@@ -81,7 +81,8 @@ function packedCopy(be: Backend, w: FloatArray, n: number, k: number, trans: boo
  * A weight W [n, k] that meets a small operand at every step of a loop (an RNN's W_hh, an
  * attention's W₁): each product direction packs W once, on first use (Backend.packWeight), and
  * every step then multiplies against the packed copy. Pack in the op that uses it: the copy
- * reflects W's values when packed.
+ * reflects W's values when packed. A loop of one step (token-by-token decoding) has nothing to
+ * share the packing with, so it multiplies W directly.
  */
 export class PackedWeight {
   private forW: FloatArray | null = null;
@@ -92,16 +93,25 @@ export class PackedWeight {
     private readonly w: FloatArray,
     private readonly n: number,
     private readonly k: number,
+    private readonly steps: number,
   ) {}
 
   /** y [rows, n] = beta·y + x [rows, k]·Wᵀ. */
   timesT(x: FloatArray, rows: number, y: FloatArray, beta: number): void {
+    if (this.steps <= 1) {
+      gemmAt(this.be, x, 0, this.w, 0, y, 0, rows, this.n, this.k, false, true, beta);
+      return;
+    }
     this.forW ??= packedCopy(this.be, this.w, this.n, this.k, false);
     this.be.gemmPackedWeight(x, rows, this.forW, this.n, this.k, y, beta);
   }
 
   /** y [rows, k] = beta·y + x [rows, n]·W. */
   times(x: FloatArray, rows: number, y: FloatArray, beta: number): void {
+    if (this.steps <= 1) {
+      gemmAt(this.be, x, 0, this.w, 0, y, 0, rows, this.k, this.n, false, false, beta);
+      return;
+    }
     this.forWT ??= packedCopy(this.be, this.w, this.k, this.n, true);
     this.be.gemmPackedWeight(x, rows, this.forWT, this.k, this.n, y, beta);
   }

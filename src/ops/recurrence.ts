@@ -376,7 +376,7 @@ class StepGemm {
     private readonly dims: Dims,
     w: FloatArray,
   ) {
-    this.packed = new PackedWeight(be, w, dims.width, dims.hidden);
+    this.packed = new PackedWeight(be, w, dims.width, dims.hidden, dims.steps);
   }
 
   /** out[off…] (a [B, G·H] slice) = h·W_hhᵀ + beta·out[off…]. */
