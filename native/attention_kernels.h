@@ -257,6 +257,12 @@ static void fwd_item(void *ctx, int64_t it, int slot) {
   forward_block(R->a, it / R->nqb, it % R->nqb * BR, R->out, R->lse, R->weights, R->w + slot);
 }
 
+static void fwd_head(void *ctx, int64_t b, int slot) {
+  const fwd_run *R = ctx;
+  for (int64_t i0 = 0; i0 < R->a->tq; i0 += BR)
+    forward_block(R->a, b, i0, R->out, R->lse, R->weights, R->w + slot);
+}
+
 int HEED_ATT_NAME(heed_attention_forward)(const heed_attention_args *a, float *out, float *lse,
                                           float *weights) {
   const int64_t bh = a->bh, tq = a->tq, tk = a->tk, d = a->d, dv = a->dv;
@@ -272,10 +278,16 @@ int HEED_ATT_NAME(heed_attention_forward)(const heed_attention_args *a, float *o
     return HEED_ENOMEM;
   }
   for (int t = 0; t < nt; t++) wss[t] = fwd_ws_at(ws + t * per, tk, d, dv);
-  /* Query blocks are independent. Items are numbered head by head, so a thread's next block is
-   * usually of the head it has packed; causal blocks differ in cost, hence one task per block. */
+  /* Query blocks are independent. With several heads per thread, one task per head: each
+   * head's K and V are packed once, and a thread's heads are a contiguous run (the rows an
+   * earlier product split the same way left in its cache). With fewer heads, one task per block
+   * (causal blocks differ in cost); items are numbered head by head, so a thread's next block is
+   * usually of the head it has packed. */
   fwd_run R = {a, out, lse, weights, wss, nqb};
-  heed_pool_run(nt, items, fwd_item, &R);
+  if (bh >= 4 * (int64_t)nt)
+    heed_pool_run(nt, bh, fwd_head, &R);
+  else
+    heed_pool_run(nt, items, fwd_item, &R);
   free(ws), free(wss);
   return HEED_OK;
 }

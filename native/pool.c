@@ -1,11 +1,14 @@
 /*
  * heed's own thread pool: the one place kernels meet threads.
  *
- * A job is a count of independent tasks. The caller posts it, wakes any sleeping worker and
- * starts claiming tasks itself at once; workers claim what is left from the same atomic counter.
- * So the caller never waits for a worker to wake up or to be scheduled: a worker that is slow to
- * arrive finds the job done, and the caller only ever waits for tasks a worker has already
- * started. On 2 vCPUs of a KVM guest this matters more than anything else about threading:
+ * A job is a count of independent tasks, cut into one contiguous share per thread. The caller
+ * posts it, wakes any sleeping worker and starts claiming the tasks of its own share (the first)
+ * at once; each worker claims from its own share, then everyone takes what is left of the
+ * others' (one atomic counter per share). So the caller never waits for a worker to wake up or
+ * to be scheduled: a worker that is slow to arrive finds the job done, and the caller only ever
+ * waits for tasks a worker has already started. Fixed shares keep data in the core that wrote
+ * it: GPT training steps on 2 threads took a median 3–5% less than with one shared counter,
+ * measured step by step alternately with the two builds in one process. On 2 vCPUs of a KVM guest this matters more than anything else about threading:
  * waking a sleeping OpenMP worker (OMP_WAIT_POLICY=PASSIVE) cost 30–100 µs before the team could
  * start, and a spinning OpenMP team (its default) waits at every barrier for a teammate the
  * kernel has descheduled, which made training steps 2–20× slower next to other busy processes.
@@ -61,7 +64,6 @@ typedef struct {
   void *ctx;
   int64_t tasks;
   int slots; /* threads the caller asked for: workers 1..slots-1 may join */
-  _Atomic int64_t next;
   /* Publication: gen changes once per job; open is 1 while tasks may be claimed. */
   _Atomic int gen, open, active, sleepers;
   atomic_flag busy;
@@ -73,6 +75,12 @@ typedef struct {
   pthread_cond_t wake;
 #endif
 } pool_t;
+
+/* The next unclaimed task of each slot's share, one cache line each. */
+typedef struct {
+  _Alignas(64) _Atomic int64_t next;
+} share_t;
+static share_t g_shares[MAX_WORKERS + 1];
 
 static pool_t g_pool = {.busy = ATOMIC_FLAG_INIT,
                         .start_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -113,13 +121,25 @@ static void wake_all(pool_t *P) {
 #endif
 }
 
-/* Claims and runs tasks of the open job until none is left. */
-static void claim_tasks(pool_t *P, int slot) {
+/* The first task of slot s's share: the shares cut [0, tasks) into `slots` contiguous runs. */
+static int64_t share_start(const pool_t *P, int s) { return P->tasks * s / P->slots; }
+
+/* Claims and runs the tasks of one share until none is left in it. */
+static void claim_share(pool_t *P, int share, int slot) {
+  const int64_t end = share_start(P, share + 1);
   for (;;) {
-    const int64_t i = atomic_fetch_add(&P->next, 1);
-    if (i >= P->tasks) return;
+    const int64_t i = atomic_fetch_add(&g_shares[share].next, 1);
+    if (i >= end) return;
     P->fn(P->ctx, i, slot);
   }
+}
+
+/* Claims and runs tasks of the open job until none is left: the slot's own share first, then
+ * what is left of the others'. Slot s always starts on the same share (the caller on the first),
+ * so consecutive kernels split the same way give each thread the data it wrote last, still in
+ * its core's cache: a product's first rows, say, then the same rows' activation. */
+static void claim_tasks(pool_t *P, int slot) {
+  for (int o = 0; o < P->slots; o++) claim_share(P, (slot + o) % P->slots, slot);
 }
 
 /* Waits until gen differs from seen: spinning (and yielding) for spin_ns, then asleep. */
@@ -219,16 +239,19 @@ void heed_pool_run(int threads, int64_t tasks, heed_task_fn fn, void *ctx) {
     run_here(tasks, fn, ctx);
     return;
   }
-  if (ensure_workers(P, threads) == 0) {
+  const int workers = ensure_workers(P, threads);
+  if (workers == 0) {
     atomic_flag_clear(&P->busy);
     run_here(tasks, fn, ctx);
     return;
   }
+  if (threads > workers + 1) threads = workers + 1;
   P->fn = fn;
   P->ctx = ctx;
   P->tasks = tasks;
   P->slots = threads;
-  atomic_store(&P->next, 0);
+  for (int s = 0; s < threads; s++)
+    atomic_store_explicit(&g_shares[s].next, share_start(P, s), memory_order_relaxed);
   atomic_store(&P->open, 1);
   atomic_fetch_add(&P->gen, 1);
   if (atomic_load(&P->sleepers) > 0) wake_all(P);
