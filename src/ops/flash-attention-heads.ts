@@ -1,7 +1,7 @@
 import { attach } from '../autograd/engine.js';
 import type { AttentionHeadLayout, AttentionParams } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
-import { allocate, allocateUninit, Tensor } from '../tensor/tensor.js';
+import { allocateUninit, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType, promote } from './broadcast.js';
 import { attentionMaskLayout, type FlashAttentionOptions, keepsWeights } from './flash-attention.js';
@@ -144,9 +144,9 @@ function runHeads(
     },
   };
   const out = allocateUninit(dtype, batch * tq * ev); // every row is written (0 when fully masked)
-  const lse = allocate(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
-  // Small problems keep their weights for the backward (see keepsWeights).
-  const w = keepsWeights(bh, tq, tk) ? allocate(dtype, bh * tq * tk) : null;
+  const lse = allocateUninit(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
+  // Small problems keep their weights for the backward (see keepsWeights); every one is written.
+  const w = keepsWeights(bh, tq, tk) ? allocateUninit(dtype, bh * tq * tk) : null;
   be.attentionForward(p, out, lse, w);
   return attach(new Tensor(out, [batch, tq, ev]), op, inputs, (g) => {
     // The views tile each input, and the backward writes every row of dq, dk and dv.

@@ -2,7 +2,7 @@ import { attach } from '../autograd/engine.js';
 import type { AttentionMaskLayout, AttentionParams } from '../backend/backend.js';
 import { backendFor } from '../backend/registry.js';
 import type { Mask } from '../tensor/mask.js';
-import { allocate, shapeSize, Tensor } from '../tensor/tensor.js';
+import { allocate, allocateUninit, shapeSize, Tensor } from '../tensor/tensor.js';
 import { fmtShape, HeedError, ShapeError } from '../util/errors.js';
 import { asDType, broadcastShapes, padShape, promote } from './broadcast.js';
 import { attachOutputs } from './multi-output.js';
@@ -120,17 +120,19 @@ function runFlash(
     v: asDType(ve, dtype).data,
     mask,
   };
-  const out = allocate(dtype, bh * tq * dv);
-  const lse = allocate(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
-  const w = withWeights || keepsWeights(bh, tq, tk) ? allocate(dtype, bh * tq * tk) : null;
+  // The kernels write every row of out and L, and every weight (0 where blocked).
+  const out = allocateUninit(dtype, bh * tq * dv);
+  const lse = allocateUninit(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
+  const w = withWeights || keepsWeights(bh, tq, tk) ? allocateUninit(dtype, bh * tq * tk) : null;
   be.attentionForward(p, out, lse, w);
   const context = new Tensor(out, [...batch, tq, dv]);
   const inputs = [qe, ke, ve];
   /** dq, dk, dv from the context's gradient (null: none reached it) and the weights'. */
   const grads = (g: Tensor | null, gw: Tensor | null): Tensor[] => {
-    const dq = allocate(dtype, bh * tq * d);
-    const dk = allocate(dtype, bh * tk * d);
-    const dvOut = allocate(dtype, bh * tk * dv);
+    // Overwritten in full by the backward.
+    const dq = allocateUninit(dtype, bh * tq * d);
+    const dk = allocateUninit(dtype, bh * tk * d);
+    const dvOut = allocateUninit(dtype, bh * tk * dv);
     const gd = g === null ? allocate(dtype, bh * tq * dv) : asDType(g, dtype).data;
     be.attentionBackward(p, out, lse, gd, dq, dk, dvOut, w, gw === null ? null : asDType(gw, dtype).data);
     return [new Tensor(dq, qe.shape), new Tensor(dk, ke.shape), new Tensor(dvOut, ve.shape)];

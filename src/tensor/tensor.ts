@@ -198,7 +198,21 @@ export function allocate(dtype: DType, size: number): FloatArray {
  * released tensor's values. Zero-filling is a pass over memory that such an output pays twice.
  */
 export function allocateUninit(dtype: DType, size: number): FloatArray {
+  if (poisonUninit) return allocate(dtype, size).fill(Number.NaN);
   return dtype === 'float32' && size > SLAB_MAX ? allocatePooled(size, false) : allocate(dtype, size);
+}
+
+let poisonUninit = false;
+
+/**
+ * Makes {@link allocateUninit} fill every array it returns with NaN (any size) while `on`, so that
+ * an op which leaves part of such an output unwritten shows it in its results. Returns the
+ * previous setting. For tests.
+ */
+export function setUninitPoison(on: boolean): boolean {
+  const previous = poisonUninit;
+  poisonUninit = on;
+  return previous;
 }
 
 /**

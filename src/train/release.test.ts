@@ -6,7 +6,7 @@ import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
 import { Adam } from '../optim/adam.js';
 import { bufferPoolStats } from '../tensor/pool.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { setUninitPoison, type Tensor } from '../tensor/tensor.js';
 import { describeEachBackend } from '../testing/backends.js';
 import { Generator } from '../util/random.js';
 import { type StepLoss, Trainer } from './trainer.js';
@@ -150,6 +150,20 @@ describeEachBackend('Trainer with releaseGraph', () => {
       assert.ok(bufferPoolStats().hits > hits, 'the steps reused pooled buffers');
       assert.deepEqual(got.losses, expected.losses);
       assert.deepEqual(got.params, expected.params);
+    });
+
+    it(`${name}: every output allocated unfilled is written in full (NaN-filled, same bits)`, () => {
+      const plain = build();
+      const expected = train(plain.model, plain.lossFn, 3, false);
+      const poisoned = build();
+      const previous = setUninitPoison(true);
+      try {
+        const got = train(poisoned.model, poisoned.lossFn, 3, false);
+        assert.deepEqual(got.losses, expected.losses);
+        assert.deepEqual(got.params, expected.params);
+      } finally {
+        setUninitPoison(previous);
+      }
     });
   }
 });
