@@ -14,8 +14,8 @@ import { attentionMaskLayout, type FlashAttentionOptions, keepsWeights } from '.
  * with split = reshape to [B, T, H, d] and permute to [B, H, T, d], and merge its inverse, which
  * stays the reference; but the kernels read and write every head in place (AttentionLayout), so
  * the four head copies forward and four backward never happen. `mask` broadcasts against the
- * scores [B, H, Tq, Tk]. Saves q, k, v, the output and the row log-sum-exp, and for a small
- * problem the weights ({@link keepsWeights}).
+ * scores [B, H, Tq, Tk]. Saves q, k, v, the output and the row log-sum-exp (and the
+ * weights when {@link keepsWeights} says so).
  */
 export function flashAttentionHeads(
   q: Tensor,
@@ -145,7 +145,7 @@ function runHeads(
   };
   const out = allocateUninit(dtype, batch * tq * ev); // every row is written (0 when fully masked)
   const lse = allocateUninit(dtype, bh * tq); // L: the row log-sum-exp, −∞ for a fully masked row
-  // Small problems keep their weights for the backward (see keepsWeights); every one is written.
+  // Weights kept for the backward (see keepsWeights; none by default) are written in full.
   const w = keepsWeights(bh, tq, tk) ? allocateUninit(dtype, bh * tq * tk) : null;
   be.attentionForward(p, out, lse, w);
   return attach(new Tensor(out, [batch, tq, ev]), op, inputs, (g) => {

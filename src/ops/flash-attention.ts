@@ -25,13 +25,13 @@ export interface FlashAttentionOptions {
  * The same function as the context of the composed attention (`composedAttention` in
  * src/nn/attention/sdpa.ts, which stays the reference), but the [..., Tq, Tk] scores are never
  * stored: the kernels work through tiles with an online softmax and keep only the row
- * log-sum-exp L [..., Tq] (and the weights of a small problem). A query whose keys are all masked
+ * log-sum-exp L [..., Tq]. A query whose keys are all masked
  * gets a zero output and zero gradients, never NaN. {@link flashAttentionWithWeights} also
  * returns the weights.
  *
  * Backward (FlashAttention-2, Algorithm 2): recomputes the weights tile by tile from L.
- * Saves q, k, v, the output and L; for a small problem (see {@link keepsWeights}) also the
- * weights, which the backward then reads instead.
+ * Saves q, k, v, the output and L (and the weights when {@link keepsWeights} says so, which the
+ * backward then reads instead).
  */
 export function flashAttention(q: Tensor, k: Tensor, v: Tensor, options: FlashAttentionOptions = {}): Tensor {
   return runFlash('flashAttention', q, k, v, options, false).context;
@@ -148,16 +148,17 @@ function runFlash(
 
 /**
  * Whether the fused op keeps the weights of a problem for its backward even when they are not
- * asked for: at most 2²⁰ of them (4 MB in float32), e.g. multi-head self-attention over a batch
- * of short sequences. The backward then reads them instead of recomputing them (four tile
- * products instead of five, and no exp), which is measurably faster at that size; beyond it the
- * op keeps its O(Tq) memory per head.
+ * asked for: up to the limit {@link setKeptWeightsLimit} sets, by default none. The backward
+ * then reads them instead of recomputing them (four tile products instead of five, and no exp).
+ * That is faster for the kernels alone, but in training writing the [..., Tq, Tk] array and
+ * reading it back from memory costs more: GPT's steps (B·H 48, T 64: 786 KB a layer) took
+ * 1–2% longer keeping them, at 1 and at 2 threads (BENCHMARKS.md).
  */
 export function keepsWeights(bh: number, tq: number, tk: number): boolean {
   return bh * tq * tk <= keptWeightsMax;
 }
 
-let keptWeightsMax = 1 << 20;
+let keptWeightsMax = 0;
 
 /**
  * Sets the largest problem, in weights, whose weights the fused ops keep ({@link keepsWeights});
