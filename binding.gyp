@@ -16,6 +16,7 @@
         "native/attention.c",
         "native/attention_tiles28.c",
         "native/attention_tiles64.c",
+        "native/attention_short.c",
         "native/attention_pack.c",
         "native/napi_args.c",
         "native/config.c",

@@ -77,6 +77,14 @@ int heed_attention_backward_tiles64(const heed_attention_args *a, const float *o
                                     const float *lse, const float *dout, const float *weights,
                                     const float *gweights, float *dq, float *dk, float *dv);
 
+/* The whole-head kernels for short sequences (attention_short.c, AVX-512 only): whether a
+ * problem fits them (at most 64 keys, d and dv at most 32), and the forward and backward without
+ * weights. */
+int heed_attention_short_fits(const heed_attention_args *a);
+int heed_attention_forward_short(const heed_attention_args *a, float *out, float *lse);
+int heed_attention_backward_short(const heed_attention_args *a, const float *out, const float *lse,
+                                  const float *dout, float *dq, float *dk, float *dv);
+
 napi_value heed_js_attention_forward(napi_env env, napi_callback_info info);
 napi_value heed_js_attention_backward(napi_env env, napi_callback_info info);
 

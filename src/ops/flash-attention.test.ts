@@ -18,6 +18,7 @@ import {
 import { Generator } from '../util/random.js';
 import { fromArray } from './creation.js';
 import { flashAttention, setKeptWeightsLimit } from './flash-attention.js';
+import { sum } from './reduce.js';
 import { slice } from './shape.js';
 
 interface Case {
@@ -111,6 +112,18 @@ describeEachBackend('flashAttention', (backend) => {
     ['Tq ≠ Tk, Dv ≠ D', { batch: [2], tq: 130, tk: 65, d: 16, dv: 24 }],
     ['explicit scale, Dv < D', { batch: [3], tq: 33, tk: 7, d: 64, dv: 8, scale: 0.3 }],
     ['shared keys and values (broadcast batch)', { batch: [3], kvBatch: [1], tq: 7, tk: 33, d: 8, dv: 8 }],
+    // Up to 64 keys with heads of up to 32 values: native's whole-head kernels
+    // (attention_short.c) on AVX-512; widths past 16 use the second vector of each row.
+    ['short: causal T = 64, heads of 32', { batch: [2, 3], tq: 64, tk: 64, d: 32, dv: 32, causal: true }],
+    [
+      'short: causal Tq 50 < Tk 64, D 24, Dv 20, key padding mask',
+      { batch: [2, 2], tq: 50, tk: 64, d: 24, dv: 20, causal: true, mask: randomMask([2, 1, 1, 64], 12) },
+    ],
+    [
+      'short: Tq 70 > Tk 40, D 17, Dv 31, [Tq, Tk] mask',
+      { batch: [3], tq: 70, tk: 40, d: 17, dv: 31, mask: randomMask([70, 40], 13) },
+    ],
+    ['short: D = Dv = 1, causal Tq 9 > Tk 5', { batch: [2], tq: 9, tk: 5, d: 1, dv: 1, causal: true }],
     // More than 256 keys: the kernels built with 64 × 64 tiles (native/attention.c).
     ['long: causal T = 300', { batch: [2], tq: 300, tk: 300, d: 8, dv: 8, causal: true }],
     ['long: Tq ≠ Tk, Dv ≠ D', { batch: [1, 2], tq: 70, tk: 290, d: 16, dv: 8 }],
@@ -211,6 +224,30 @@ describeEachBackend('flashAttention', (backend) => {
       else assert.ok(Math.abs(lse[i] - expected) < 1e-6, `lse[${i}] = ${lse[i]}, expected ${expected}`);
     }
     assert.equal(out[1], 0);
+  });
+
+  it('short sequences: queries with no allowed key get zero output and gradients', () => {
+    const [b, tq, tk] = [2, 20, 48];
+    const data = randomMask([b, tq, tk], 14).data;
+    data.fill(0, 3 * tk, 4 * tk); // batch 0, query 3: nothing allowed
+    data.fill(0, (tq + 9) * tk, (tq + 17) * tk); // batch 1, queries 9–16: one whole panel of 8
+    const mask = new Mask(data, [b, tq, tk]);
+    const c: Case = { batch: [b], tq, tk, d: 32, dv: 32, mask };
+    fusedEqualsComposed('dead rows', c, 15);
+    fusedEqualsComposed('dead rows, causal', { ...c, causal: true }, 16);
+    const [q, k, v] = inputs(c, 17).map((t) => fromArray(t.data, t.shape, { requiresGrad: true }));
+    const out = flashAttention(q, k, v, { mask });
+    sum(out).backward();
+    for (const row of [3, tq + 9, tq + 16]) {
+      assert.ok(
+        out.data.subarray(row * 32, (row + 1) * 32).every((x) => x === 0),
+        `output row ${row}`,
+      );
+      assert.ok(
+        q.grad?.data.subarray(row * 32, (row + 1) * 32).every((x) => x === 0),
+        `dq row ${row}`,
+      );
+    }
   });
 
   it('gradients by finite differences (js, float64) and native float32 against the js float64 reference', () => {
