@@ -2,10 +2,13 @@
 
 Each case builds the same model as heed (same layers, same sizes, same parameter count), the
 same optimizer and the same training step (zero_grad → loss → backward → clip_grad_norm_(1) →
-step) on a fixed random batch, runs `--warmup` steps, then times `--steps` steps and prints one
-JSON line: {case, shape, torchMs (mean ms per step), medianMs, tokensPerSec, tokensPerStep,
-params, steps, firstLoss}. A first line gives the torch version and thread count; a case that
-fails prints {case, error}. Standard library and torch only.
+step) on a fixed random batch and runs `--warmup` steps. A first line gives the torch version
+and thread count; then one line per case, {case, ready, shape, tokensPerStep, params,
+firstLoss}, or {case, error} for a case that fails. After that the script serves heed: each
+stdin line `run CASE N` times N more steps of that case and prints {case, block: [ms, ...]},
+so that heed can alternate blocks of its own steps with PyTorch's and both sides see the
+machine in the same state; `quit` (or the end of stdin) stops it. Standard library and torch
+only.
 
 Cases:
   seq2seq-gru-additive  heed's Seq2Seq (src/models/seq2seq) as configs/enfr-rnn-additive.json
@@ -19,7 +22,7 @@ Cases:
                         and nanoGPT's AdamW groups (decay on 2-D weights only). Tokens/s counts B·T.
 
 Run as heed does: OPENBLAS_NUM_THREADS=N OMP_NUM_THREADS=N MKL_NUM_THREADS=N
-  python3 bench/torch_train.py --threads N --cases seq2seq-gru-additive,gpt --steps 30
+  python3 bench/torch_train.py --threads N --cases seq2seq-gru-additive,gpt   (then: run gpt 5)
 """
 
 import argparse
@@ -275,7 +278,8 @@ CASES = {
 }
 
 
-def train_case(torch, name, steps, warmup):
+def prepare_case(torch, name, warmup):
+    """Builds a case and runs its warmup steps; returns its step function and its ready line."""
     build, shape = CASES[name]
     torch.manual_seed(0)
     model, optimizer, loss_fn, tokens = build(torch)
@@ -294,32 +298,30 @@ def train_case(torch, name, steps, warmup):
     first_loss = step()
     for _ in range(warmup - 1):
         step()
+    return step, {
+        "case": name,
+        "ready": True,
+        "shape": shape(),
+        "tokensPerStep": tokens,
+        "params": sum(p.numel() for p in params),
+        "firstLoss": first_loss,
+    }
+
+
+def time_block(step, steps):
+    """Milliseconds of each of `steps` timed steps."""
     times = []
-    start = time.perf_counter()
     for _ in range(steps):
         t0 = time.perf_counter()
         step()
         times.append((time.perf_counter() - t0) * 1000)
-    total_ms = (time.perf_counter() - start) * 1000
-    times.sort()
-    return {
-        "case": name,
-        "shape": shape(),
-        "torchMs": total_ms / steps,
-        "medianMs": times[len(times) // 2],
-        "tokensPerSec": tokens * steps / (total_ms / 1000),
-        "tokensPerStep": tokens,
-        "params": sum(p.numel() for p in params),
-        "steps": steps,
-        "firstLoss": first_loss,
-    }
+    return times
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--cases", required=True, help="comma-separated: " + ", ".join(CASES))
-    parser.add_argument("--steps", type=int, default=30, help="timed steps per case")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (at least 1)")
     args = parser.parse_args()
     try:
@@ -329,13 +331,24 @@ def main():
         return 3
     torch.set_num_threads(args.threads)
     emit({"torch": torch.__version__, "threads": torch.get_num_threads()})
+    steps = {}
     for name in args.cases.split(","):
         try:
             if name not in CASES:
                 raise ValueError(f"unknown case '{name}'; cases: {', '.join(CASES)}")
-            emit(train_case(torch, name, max(1, args.steps), max(1, args.warmup)))
+            steps[name], ready = prepare_case(torch, name, max(1, args.warmup))
+            emit(ready)
         except Exception as e:  # noqa: BLE001 - report and go on with the other cases
             emit({"case": name, "error": f"{type(e).__name__}: {e}"})
+    # Blocks of timed steps on request, so heed can interleave its own blocks with them.
+    for line in sys.stdin:
+        words = line.split()
+        if words[:1] == ["quit"]:
+            break
+        if len(words) != 3 or words[0] != "run" or words[1] not in steps:
+            emit({"error": f"bad request: {line.strip()}"})
+            continue
+        emit({"case": words[1], "block": time_block(steps[words[1]], max(1, int(words[2])))})
     return 0
 
 

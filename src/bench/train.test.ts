@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { benchTrain } from './train.js';
 import {
   fmtCount,
   formatTrainTable,
@@ -125,5 +129,97 @@ describe('bench train report', () => {
     assert.equal(lines.length, 3);
     const noTorch = formatTrainTable(mergeTrainRecords(heedTimes, null, 1)).split('\n');
     assert.match(noTorch[2], /^gpt\s+16,000\s+—\s+—\s+48\.0\s+—\s+804,096\s+—$/);
+  });
+});
+
+/**
+ * A stand-in for bench/torch_train.py (run in its place as `python script args…`): the header,
+ * a ready line for gpt, then a block of `ms`-millisecond steps per `run` request, logging each
+ * request to `log`. After `dieAfter` blocks it exits.
+ */
+function fakeTorch(
+  dir: string,
+  opts: { ms: number; dieAfter?: number; header?: string },
+): { python: string; log: string } {
+  const log = join(dir, 'requests.log');
+  const python = join(dir, 'fake-python.cjs');
+  const header = opts.header ?? '{"torch": "fake", "threads": 2}';
+  writeFileSync(
+    python,
+    `#!${process.execPath}
+const fs = require('node:fs');
+console.log(${JSON.stringify(header)});
+console.log(JSON.stringify({ case: 'gpt', ready: true, shape: ${JSON.stringify(GPT_SHAPE)}, tokensPerStep: 768, params: 804096, firstLoss: 4.2 }));
+let blocks = 0;
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  fs.appendFileSync(${JSON.stringify(log)}, line + '\\n');
+  const w = line.split(' ');
+  if (w[0] === 'quit') process.exit(0);
+  if (blocks++ === ${opts.dieAfter ?? -1}) process.exit(1);
+  console.log(JSON.stringify({ case: w[1], block: Array(Number(w[2])).fill(${opts.ms}) }));
+});
+`,
+  );
+  chmodSync(python, 0o755);
+  return { python, log };
+}
+
+describe('bench train runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heed-bench-train-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('alternates blocks of steps with the PyTorch side and reports both over all steps', async () => {
+    const { python, log } = fakeTorch(mkdtempSync(join(dir, 'a-')), { ms: 1000 });
+    const r = await benchTrain({ cases: ['gpt'], steps: 12, warmup: 1, python });
+    assert.equal(r.torch, 'torch fake (2 threads, OMP_WAIT_POLICY PASSIVE)');
+    const [gpt] = r.records;
+    assert.equal(gpt.steps, 12);
+    assert.equal(gpt.torchMsPerStep, 1000);
+    assert.equal(gpt.torchParams, 804096);
+    assert.ok(gpt.heedMsPerStep > 0 && gpt.heedMsPerStep < 1000);
+    assert.equal(gpt.ratio, 1000 / gpt.heedMsPerStep);
+    assert.equal(gpt.note, undefined);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      'run gpt 5',
+      'run gpt 5',
+      'run gpt 2',
+      'quit',
+    ]);
+  });
+
+  it('keeps heed figures and notes it when the PyTorch side stops midway', async () => {
+    const { python } = fakeTorch(mkdtempSync(join(dir, 'b-')), { ms: 1000, dieAfter: 1 });
+    const said: string[] = [];
+    const r = await benchTrain({
+      cases: ['gpt'],
+      steps: 12,
+      warmup: 1,
+      python,
+      onProgress: (m) => said.push(m),
+    });
+    const [gpt] = r.records;
+    assert.equal(gpt.torchMsPerStep, null);
+    assert.equal(gpt.ratio, null);
+    assert.ok(gpt.heedMsPerStep > 0);
+    assert.match(gpt.note ?? '', /torch stopped before a block of 'gpt'/);
+    assert.ok(said.some((m) => /torch stopped/.test(m)));
+  });
+
+  it('says why when the PyTorch side is unavailable', async () => {
+    const { python } = fakeTorch(mkdtempSync(join(dir, 'c-')), {
+      ms: 1,
+      header: '{"error": "import torch failed: No module named torch"}',
+    });
+    const r = await benchTrain({ cases: ['gpt'], steps: 2, warmup: 1, python });
+    assert.equal(r.torch, null);
+    assert.equal(r.torchUnavailable, 'import torch failed: No module named torch');
+    assert.equal(r.records[0].torchMsPerStep, null);
+    const missing = await benchTrain({
+      cases: ['gpt'],
+      steps: 1,
+      warmup: 1,
+      python: join(dir, 'no-such-python'),
+    });
+    assert.match(missing.torchUnavailable ?? '', /no-such-python: spawn .*ENOENT/);
   });
 });

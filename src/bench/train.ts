@@ -2,16 +2,19 @@
  * Training-throughput benchmark: whole training steps of heed's models (native backend) against
  * the same models in PyTorch, in one run, on the same thread count. A step is what the Trainer
  * does (src/train/trainer.ts): zeroGrad → loss → backward → clipGradNorm(1) → optimizer.step,
- * here on one fixed random batch. Each side runs `warmup` untimed steps, then `steps` timed ones;
- * tokens/s = tokens per step × steps / their total time (ms/step is that time's mean).
+ * here on one fixed random batch. Each side runs `warmup` untimed steps, then `steps` timed ones
+ * in blocks that alternate with the other side's; tokens/s = tokens per step × steps / their
+ * total time (ms/step is that time's mean).
  *
- * The PyTorch side is bench/torch_train.py, spawned once; it prints one JSON line per case,
- * which train-report.ts reads and joins to heed's figures. Each case's parameter count is
- * compared across the two: a mismatch means the mirror is not the same model.
+ * The PyTorch side is bench/torch_train.py, spawned once: it builds and warms up every case,
+ * then times blocks of steps on request (one JSON line each), which train-report.ts joins to
+ * heed's figures. Each case's parameter count is compared across the two: a mismatch means the
+ * mirror is not the same model.
  */
 import '../backend/native/register.js';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { nativeInfo, setNativeThreads } from '../backend/native/index.js';
 import { withBackend } from '../backend/registry.js';
@@ -151,17 +154,20 @@ function findCase(name: string): TrainCase {
   return c;
 }
 
+/** A case built and warmed up: one call of `step` is one training step, returning its loss. */
+export interface PreparedTrainCase {
+  step(): number;
+  params: number;
+  tokensPerStep: number;
+  firstLoss: number;
+}
+
 /**
- * Builds a case and times its training steps (on whatever backend is current). Each step
- * releases its graph after backward and its gradients at the next zeroGrad, as the Trainer does
+ * Builds a case and runs its `warmup` steps (on whatever backend is current). Each step releases
+ * its graph after backward and its gradients at the next zeroGrad, as the Trainer does
  * (`releaseGraph: false` to compare).
  */
-export function timeTrainCase(
-  c: TrainCase,
-  steps: number,
-  warmup: number,
-  releaseGraph = true,
-): HeedTrainMeasurement {
+export function prepareTrainCase(c: TrainCase, warmup: number, releaseGraph = true): PreparedTrainCase {
   const w = c.build();
   w.model.train();
   const params = w.model.parameters();
@@ -176,58 +182,117 @@ export function timeTrainCase(
   };
   const firstLoss = step();
   for (let i = 1; i < warmup; i++) step();
-  const times: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    step();
-    times.push(performance.now() - t0);
-  }
-  const totalMs = performance.now() - start;
-  times.sort((a, b) => a - b);
+  return { step, params: w.model.numParameters(), tokensPerStep: w.tokensPerStep, firstLoss };
+}
+
+/** Mean and median of step times (ms). */
+export function stepStats(times: readonly number[]): { meanMs: number; medianMs: number } {
+  const sorted = [...times].sort((a, b) => a - b);
   return {
-    case: c.name,
-    shape: c.shape,
-    params: w.model.numParameters(),
-    tokensPerStep: w.tokensPerStep,
-    steps,
-    heedMs: totalMs / steps,
-    heedMedianMs: times[Math.floor(times.length / 2)],
-    firstLoss,
+    meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+    medianMs: sorted[Math.floor(sorted.length / 2)],
   };
 }
 
-/** Where torch_train.py lives (bench/ at the repository root) and what runs it. */
+/** Where torch_train.py lives (bench/ at the repository root). */
 const torchScript = fileURLToPath(new URL('../../bench/torch_train.py', import.meta.url));
-const python = process.env.HEED_PYTHON ?? '/usr/bin/python3';
+
+/** torch_train.py running: its header and ready lines, and blocks of timed steps on request. */
+interface TorchServer {
+  /** The header and one line per case (ready, with shape and parameters, or an error). */
+  output: TorchTrainOutput;
+  /** Times `steps` more steps of a case; rejects when the script has stopped. */
+  block(name: string, steps: number): Promise<number[]>;
+  close(): void;
+}
 
 /**
- * Runs torch_train.py once with `threads` threads everywhere (torch.set_num_threads and
- * {@link torchEnv}). Returns its output, or why torch is not available.
+ * Starts torch_train.py with `threads` threads everywhere (torch.set_num_threads and
+ * {@link torchEnv}) and waits for its cases to be built and warmed up. Resolves to the server,
+ * or to why torch is not available. The script is killed after `timeoutMs` in all.
  */
-function runTorch(
+async function startTorch(
+  python: string,
   cases: readonly string[],
   threads: number,
-  steps: number,
   warmup: number,
-  say: (message: string) => void,
-): TorchTrainOutput | string {
+  timeoutMs: number,
+): Promise<TorchServer | string> {
   if (!existsSync(torchScript)) return `${torchScript} not found`;
-  const n = String(threads);
-  const args = [torchScript, '--threads', n, '--cases', cases.join(','), '--steps', String(steps)];
-  const r = spawnSync(python, [...args, '--warmup', String(warmup)], {
-    env: torchEnv(threads),
-    encoding: 'utf8',
-    timeout: 300_000,
-    maxBuffer: 1 << 20,
+  const args = [
+    torchScript,
+    '--threads',
+    String(threads),
+    '--cases',
+    cases.join(','),
+    '--warmup',
+    String(warmup),
+  ];
+  const child = spawn(python, args, { env: torchEnv(threads), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-4000);
   });
-  const out = parseTorchTrainOutput(r.stdout ?? '');
-  if (out.error !== null) return out.error;
-  if (r.error !== undefined && out.cases.size === 0) return `${python}: ${r.error.message}`;
-  if (out.version === null) return r.stderr?.trim().split('\n').at(-1) || `${python} exited with ${r.status}`;
-  if (r.error !== undefined) say(`torch stopped early (${r.error.message}); its missing cases show as —`);
-  return out;
+  let spawnError: Error | null = null;
+  child.on('error', (e) => {
+    spawnError = e;
+  });
+  // A script that has stopped cannot take requests; its end shows when the next line is read.
+  child.stdin.on('error', () => {});
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  timer.unref();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  /** The next JSON object the script prints (other lines skipped), or null at its end. */
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    for (;;) {
+      const r = await lines.next();
+      if (r.done === true) return null;
+      const o = parseTorchTrainOutput(r.value);
+      if (o.version !== null || o.error !== null || o.cases.size > 0) return JSON.parse(r.value);
+    }
+  };
+  const close = (): void => {
+    clearTimeout(timer);
+    if (child.exitCode === null && child.stdin.writable) child.stdin.end('quit\n');
+  };
+  const head: string[] = [];
+  const header = await next();
+  if (header === null) {
+    close();
+    if (spawnError !== null) return `${python}: ${(spawnError as Error).message}`;
+    return stderr.trim().split('\n').at(-1) || `${python} printed nothing`;
+  }
+  head.push(JSON.stringify(header));
+  for (let n = 0; n < cases.length; n++) {
+    const o = await next();
+    if (o === null) break;
+    head.push(JSON.stringify(o));
+  }
+  const output = parseTorchTrainOutput(head.join('\n'));
+  if (output.error !== null || output.version === null) {
+    close();
+    return output.error ?? `${python}: no torch version in its first line`;
+  }
+  return {
+    output,
+    close,
+    async block(name, steps) {
+      child.stdin.write(`run ${name} ${steps}\n`);
+      const o = await next();
+      const times = o?.block;
+      if (o?.case !== name || !Array.isArray(times) || !times.every((t) => typeof t === 'number')) {
+        throw new HeedError(
+          `torch stopped before a block of '${name}'${o === null ? `: ${stderr.trim().split('\n').at(-1) ?? ''}` : ''}`,
+        );
+      }
+      return times as number[];
+    },
+  };
 }
+
+/** Steps per block: the two sides alternate blocks of this many steps. */
+export const BLOCK_STEPS = 5;
 
 export interface TrainBenchOptions {
   /** Native threads for heed and torch (default: heed's current count). */
@@ -240,6 +305,10 @@ export interface TrainBenchOptions {
   warmup?: number;
   /** Run the PyTorch side (default true). */
   torch?: boolean;
+  /** What runs bench/torch_train.py (default $HEED_PYTHON, else /usr/bin/python3). */
+  python?: string;
+  /** Kill the PyTorch side after this long in all (default 10 minutes). */
+  torchTimeoutMs?: number;
   /** Progress messages (stderr in the CLI). */
   onProgress?: (message: string) => void;
 }
@@ -254,41 +323,94 @@ export interface TrainBenchReport {
   torchUnavailable: string | null;
 }
 
-/** Times heed's cases, then torch's (never both at once). */
-export function benchTrain(opts: TrainBenchOptions = {}): TrainBenchReport {
+/**
+ * Times each case on both sides in alternating blocks of {@link BLOCK_STEPS} steps (heed first
+ * in even rounds, torch first in odd ones; never both at once), so that both see the machine in
+ * the same state: on a shared VM whole seconds can run at half speed. Each side's figures are
+ * over all its timed steps.
+ */
+export async function benchTrain(opts: TrainBenchOptions = {}): Promise<TrainBenchReport> {
   const info = nativeInfo();
   const threads = opts.threads ?? info.threads;
   const steps = opts.steps ?? 30;
   const warmup = opts.warmup ?? 5;
   const selected = (opts.cases ?? trainCases.map((c) => c.name)).map(findCase);
   const say = opts.onProgress ?? (() => {});
+  const python = opts.python ?? process.env.HEED_PYTHON ?? '/usr/bin/python3';
+  let server: TorchServer | null = null;
+  let torchUnavailable: string | null = null;
+  if (opts.torch ?? true) {
+    say('torch: building and warming up…');
+    const s = await startTorch(
+      python,
+      selected.map((c) => c.name),
+      threads,
+      warmup,
+      opts.torchTimeoutMs ?? 600_000,
+    );
+    if (typeof s === 'string') torchUnavailable = s;
+    else server = s;
+  }
   const heed: HeedTrainMeasurement[] = [];
   setNativeThreads(threads);
   try {
-    withBackend('native', () => {
-      for (const c of selected) {
-        const m = timeTrainCase(c, steps, warmup);
-        heed.push(m);
-        say(`heed ${c.name}: ${fmtMs(m.heedMs)} ms/step`);
+    for (const c of selected) {
+      const prepared = withBackend('native', () => prepareTrainCase(c, warmup));
+      const ready = server?.output.cases.get(c.name);
+      let torchLive = server !== null && ready !== undefined && ready.error === undefined;
+      const heedTimes: number[] = [];
+      const torchTimes: number[] = [];
+      const heedBlock = (n: number): void =>
+        withBackend('native', () => {
+          for (let i = 0; i < n; i++) {
+            const t0 = performance.now();
+            prepared.step();
+            heedTimes.push(performance.now() - t0);
+          }
+        });
+      for (let done = 0, round = 0; done < steps; round++) {
+        const n = Math.min(BLOCK_STEPS, steps - done);
+        if (round % 2 === 0) heedBlock(n);
+        if (torchLive && server !== null) {
+          try {
+            torchTimes.push(...(await server.block(c.name, n)));
+          } catch (e) {
+            say(`${(e as Error).message}; its missing figures show as —`);
+            if (ready !== undefined) ready.error = (e as Error).message;
+            torchLive = false;
+          }
+        }
+        if (round % 2 === 1) heedBlock(n);
+        done += n;
       }
-    });
+      const h = stepStats(heedTimes);
+      heed.push({
+        case: c.name,
+        shape: c.shape,
+        params: prepared.params,
+        tokensPerStep: prepared.tokensPerStep,
+        steps,
+        heedMs: h.meanMs,
+        heedMedianMs: h.medianMs,
+        firstLoss: prepared.firstLoss,
+      });
+      if (ready !== undefined && torchLive && torchTimes.length === steps) {
+        const t = stepStats(torchTimes);
+        ready.torchMs = t.meanMs;
+        ready.medianMs = t.medianMs;
+        ready.steps = steps;
+        if (ready.tokensPerStep !== undefined) ready.tokensPerSec = (1000 * ready.tokensPerStep) / t.meanMs;
+      }
+      say(
+        `${c.name}: heed ${fmtMs(h.meanMs)} ms/step` +
+          (ready?.torchMs !== undefined ? `, torch ${fmtMs(ready.torchMs)}` : ''),
+      );
+    }
   } finally {
     setNativeThreads(info.threads);
+    server?.close();
   }
-  let torch: TorchTrainOutput | null = null;
-  let torchUnavailable: string | null = null;
-  if (opts.torch ?? true) {
-    say('torch…');
-    const t = runTorch(
-      selected.map((c) => c.name),
-      threads,
-      steps,
-      warmup,
-      say,
-    );
-    if (typeof t === 'string') torchUnavailable = t;
-    else torch = t;
-  }
+  const torch = server?.output ?? null;
   return {
     records: mergeTrainRecords(heed, torch, threads),
     threads,

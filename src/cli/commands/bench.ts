@@ -56,7 +56,8 @@ case, shape, heedMs, torchMs, ratio, runs and (attention) heedPeakMB, torchPeakM
 train: training throughput (tokens/s) of whole steps — zeroGrad, loss, backward, gradient
 clipping to norm 1, optimizer step — on one fixed random batch, heed native against the same
 model in PyTorch (bench/torch_train.py; same interpreter, threads and --no-torch as layers).
-5 warm-up steps, then --steps timed ones (default 30); ms = their mean. Parameter counts of both
+5 warm-up steps, then --steps timed ones (default 30) in blocks of 5 alternating with torch's, so
+both sides see the machine in the same state; ms = their mean. Parameter counts of both
 sides are printed and must agree. Cases: ${trainCases.map((c) => c.name).join(', ')}
   seq2seq-gru-additive: Seq2Seq as configs/enfr-rnn-additive.json (bi-GRU encoder, Bahdanau
   additive attention, seed-001 decoder, embed 128, hidden 256, vocab 4000/4000, dropout 0.2),
@@ -260,10 +261,10 @@ function runLayers(args: string[]): number {
   );
 }
 
-function runTrain(args: string[]): number {
+async function runTrain(args: string[]): Promise<number> {
   const opts = suiteOptions('bench train', args, true);
   requireNative('bench train');
-  const report = benchTrain({
+  const report = await benchTrain({
     threads: opts.threads,
     cases: opts.cases,
     steps: opts.steps,
