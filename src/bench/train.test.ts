@@ -177,7 +177,7 @@ describe('bench train runs', () => {
     assert.equal(gpt.torchMsPerStep, 1000);
     assert.equal(gpt.torchParams, 804096);
     assert.ok(gpt.heedMsPerStep > 0 && gpt.heedMsPerStep < 1000);
-    assert.equal(gpt.ratio, 1000 / gpt.heedMsPerStep);
+    assert.ok(Math.abs((gpt.ratio ?? 0) - 1000 / gpt.heedMsPerStep) < 1e-9);
     assert.equal(gpt.note, undefined);
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
       'run gpt 5',

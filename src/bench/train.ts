@@ -203,7 +203,8 @@ interface TorchServer {
   output: TorchTrainOutput;
   /** Times `steps` more steps of a case; rejects when the script has stopped. */
   block(name: string, steps: number): Promise<number[]>;
-  close(): void;
+  /** Asks the script to quit and waits until it has (killing it after 5 s). */
+  close(): Promise<void>;
 }
 
 /**
@@ -252,14 +253,22 @@ async function startTorch(
       if (o.version !== null || o.error !== null || o.cases.size > 0) return JSON.parse(r.value);
     }
   };
-  const close = (): void => {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('close', () => resolve());
+    child.once('error', () => resolve());
+  });
+  const close = async (): Promise<void> => {
     clearTimeout(timer);
-    if (child.exitCode === null && child.stdin.writable) child.stdin.end('quit\n');
+    if (child.stdin.writable) child.stdin.end('quit\n');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(kill);
   };
   const head: string[] = [];
   const header = await next();
   if (header === null) {
-    close();
+    await close();
     if (spawnError !== null) return `${python}: ${(spawnError as Error).message}`;
     return stderr.trim().split('\n').at(-1) || `${python} printed nothing`;
   }
@@ -271,7 +280,7 @@ async function startTorch(
   }
   const output = parseTorchTrainOutput(head.join('\n'));
   if (output.error !== null || output.version === null) {
-    close();
+    await close();
     return output.error ?? `${python}: no torch version in its first line`;
   }
   return {
@@ -408,7 +417,7 @@ export async function benchTrain(opts: TrainBenchOptions = {}): Promise<TrainBen
     }
   } finally {
     setNativeThreads(info.threads);
-    server?.close();
+    await server?.close();
   }
   const torch = server?.output ?? null;
   return {
