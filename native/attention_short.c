@@ -32,6 +32,8 @@
 #if defined(__AVX512F__) && HEED_NR == 32
 #include <immintrin.h>
 
+#include "vmath.h"
+
 #define MAX_TK 64 /* keys: two 32-key panels, and the row stride of the score buffers */
 #define MAX_D 32  /* head size (q, k) and value size: two vectors per row */
 #define PR 8      /* queries per panel */
@@ -47,26 +49,10 @@ static inline __mmask16 lanes(int64_t n) {
   return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
 }
 
-/* eˣ as fast_expf (attention_rows.h), 16 lanes: Cephes' reduction and polynomial, 0 below −87
- * (so a masked −inf gives exactly 0), NaN passes through. */
+/* eˣ (vmath.h), with a masked score (−inf) giving exactly 0. */
 static inline __m512 exp16(__m512 x) {
-  const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(88.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  const __m512 y =
-      _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-  __m512 e = _mm512_scalef_ps(y, n);
-  e = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_LT_OQ), e,
-                           _mm512_setzero_ps());
-  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), e, x);
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-INFINITY), _CMP_EQ_OQ), hv_exp(x),
+                              _mm512_setzero_ps());
 }
 
 /* s[r·MAX_TK + j] = scale · Σₚ rows[r][p] · bt(p, j) for the 8 rows and keys j < kend, with bt
